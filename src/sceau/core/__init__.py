@@ -1,0 +1,1 @@
+"""Shared building blocks of Sceau: dates, errors, request context."""

@@ -1,0 +1,43 @@
+"""Periodic jobs run by `sceau worker`; each returns a one-line summary."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.core.cache import cache
+
+log = logging.getLogger(__name__)
+
+
+def _purge() -> str:
+    from sceau.pieces.services import purge_expired
+
+    report = purge_expired()
+    return f"purge: {len(report.purged)} document(s) détruit(s) sur {len(report.due)} échu(s)"
+
+
+def _sweep() -> str:
+    from sceau.vault.services import sweep_orphans
+
+    return f"sweep: {sweep_orphans()} blob(s) orphelin(s) supprimé(s)"
+
+
+# name -> (function, minimum seconds between two runs)
+JOBS: dict[str, tuple[Callable[[], str], int]] = {
+    "purge": (_purge, 0),
+    "sweep": (_sweep, 3600),
+}
+
+
+def run_due_jobs() -> list[str]:
+    lines = []
+    for name, (job, every) in JOBS.items():
+        if every and not cache.add(f"sceau:job:{name}", 1, timeout=every):
+            continue
+        try:
+            lines.append(job())
+        except Exception as exc:  # one failing job must not stop the others; it is logged
+            log.exception("job %s failed", name)
+            lines.append(f"{name}: ÉCHEC ({exc.__class__.__name__}: {exc})")
+    return lines

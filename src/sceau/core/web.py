@@ -1,0 +1,54 @@
+"""Small helpers for the server-rendered pages."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from sceau.core.errors import SceauError, TooManyAttempts
+from sceau.core.http import error_status
+from sceau.vault.errors import VaultError
+
+
+def render_error(request: HttpRequest, exc: Exception, back: str | None = None) -> HttpResponse:
+    status = error_status(exc)
+    response = render(
+        request,
+        "sceau/error.html",
+        {
+            "message": getattr(exc, "message", str(exc)),
+            "status": status,
+            "back": back or request.headers.get("Referer", "/"),
+        },
+        status=status,
+    )
+    if isinstance(exc, TooManyAttempts):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Render a domain error as a page with its status and message, never a traceback."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except (SceauError, VaultError) as exc:
+            return render_error(request, exc)
+
+    return wrapper
+
+
+def officer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated or not getattr(user, "is_officer", False):
+            return redirect(f"/connexion/?next={request.path}")
+        return view(request, *args, **kwargs)
+
+    return wrapper

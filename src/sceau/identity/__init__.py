@@ -1,0 +1,1 @@
+"""Identity: staff accounts and the access credentials printed on served acts."""

@@ -1,0 +1,89 @@
+"""Who is making this request: an officer (web session or API token) or a credential holder."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.security import HttpBearer
+
+from sceau.identity.models import AccessCredential, User
+from sceau.identity.services import credential_for_access_token, user_for_api_token
+
+_OFFICER_ATTR = "_sceau_officer"
+HOLDER_SESSION_KEY = "sceau_holder_credential"
+HOLDER_SEEN_KEY = "sceau_holder_seen"
+HOLDER_ISSUED_KEY = "sceau_holder_issued_at"
+
+
+def bearer_token(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def officer_for_request(request: HttpRequest) -> User | None:
+    """The officer behind a session or a Bearer API token, or None."""
+    if hasattr(request, _OFFICER_ATTR):
+        return getattr(request, _OFFICER_ATTR)
+    user: User | None = None
+    token = bearer_token(request)
+    if token is not None:
+        user = user_for_api_token(token)
+    else:
+        session_user = getattr(request, "user", None)
+        if session_user is not None and session_user.is_authenticated:
+            user = session_user
+    if user is not None and not user.is_officer:
+        user = None
+    setattr(request, _OFFICER_ATTR, user)
+    return user
+
+
+def holder_for_session(request: HttpRequest) -> AccessCredential | None:
+    """The credential holder signed in on this browser session, with a 15-minute idle limit."""
+    credential_id = request.session.get(HOLDER_SESSION_KEY)
+    if credential_id is None:
+        return None
+    now = timezone.now().timestamp()
+    seen = request.session.get(HOLDER_SEEN_KEY, 0)
+    if now - seen > settings.CONFIG.recipient_session_seconds:
+        request.session.flush()
+        return None
+    credential = AccessCredential.objects.filter(pk=credential_id, revoked_at=None).first()
+    # A re-issued code ends the sessions opened with the previous one.
+    if (
+        credential is None
+        or request.session.get(HOLDER_ISSUED_KEY) != credential.issued_at.timestamp()
+    ):
+        request.session.flush()
+        return None
+    request.session[HOLDER_SEEN_KEY] = now
+    return credential
+
+
+def start_holder_session(request: HttpRequest, credential: AccessCredential) -> None:
+    request.session.cycle_key()
+    request.session[HOLDER_SESSION_KEY] = credential.pk
+    request.session[HOLDER_SEEN_KEY] = timezone.now().timestamp()
+    request.session[HOLDER_ISSUED_KEY] = credential.issued_at.timestamp()
+
+
+class OfficerBearer(HttpBearer):
+    """API auth for the office software."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = user_for_api_token(token)
+        if user is None or not user.is_officer:
+            return None
+        setattr(request, _OFFICER_ATTR, user)
+        return user
+
+
+class HolderBearer(HttpBearer):
+    """API auth for recipients, with the token from POST /api/v1/access/login."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> AccessCredential | None:
+        return credential_for_access_token(token)

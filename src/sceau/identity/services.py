@@ -1,0 +1,269 @@
+"""Authentication of officers (password + TOTP, API tokens) and of credential holders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pyotp
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from sceau.core.errors import AuthenticationFailed
+from sceau.identity import codes, tokens
+from sceau.identity.models import AccessCredential, AccessSession, ApiToken, Office, User
+from sceau.identity.throttle import Throttle
+from sceau.journal.services import Actor, record
+
+API_TOKEN_KIND = "sct"  # noqa: S105 (a tag, not a secret)
+ACCESS_TOKEN_KIND = "sca"  # noqa: S105
+ACCESS_SESSION_ABSOLUTE = timedelta(hours=8)
+
+
+def officer_actor(user: User) -> Actor:
+    return Actor("officer", str(user.pk), user.full_name)
+
+
+def _same_reply() -> AuthenticationFailed:
+    # ANSSI R14: one answer whatever was wrong (unknown email, password, second factor).
+    return AuthenticationFailed()
+
+
+# --- officers -------------------------------------------------------------------------------
+
+
+def create_office(name: str, address: str) -> Office:
+    with transaction.atomic():
+        office = Office.objects.create(name=name, address=address)
+        record(
+            Actor.system(),
+            "identity:office:created",
+            object_kind="office",
+            object_id=office.pk,
+            office_id=office.pk,
+            details={"name": name},
+        )
+    return office
+
+
+def create_officer(
+    office: Office | None, email: str, full_name: str, password: str, role: str = User.OFFICER
+) -> User:
+    with transaction.atomic():
+        user = User.objects.create_user(
+            email=email,
+            password=password,
+            full_name=full_name,
+            office=office,
+            role=role,
+            totp_secret=pyotp.random_base32(),
+        )
+        record(
+            Actor.system(),
+            f"identity:{role}:created",
+            object_kind="user",
+            object_id=user.pk,
+            office_id=office.pk if office else None,
+            details={"email": user.email},
+        )
+    return user
+
+
+def _verify_totp(user: User, otp: str) -> bool:
+    otp = (otp or "").replace(" ", "")
+    if not otp.isdigit() or len(otp) != 6:
+        return False
+    totp = pyotp.TOTP(user.totp_secret)
+    now = timezone.now()
+    for drift in (0, -1, 1):
+        at = now + timedelta(seconds=30 * drift)
+        if pyotp.utils.strings_equal(totp.at(at), otp):
+            step = totp.timecode(at)
+            # A code is accepted once: replaying it within its window is refused.
+            return cache.add(f"sceau:totp:{user.pk}:{step}", 1, timeout=120)
+    return False
+
+
+def authenticate_officer(email: str, password: str, otp: str, client_ip: str) -> User:
+    """Check email, password and TOTP; journal the outcome; throttle failures."""
+    email = (email or "").strip().lower()
+    keys = [("officer", email), ("ip", client_ip)]
+    throttle = Throttle()
+    throttle.check(keys)
+    user = User.objects.filter(email=email, is_active=True).first()
+    password_ok = user.check_password(password) if user else tokens.verify_secret(None, password)
+    if user and password_ok and _verify_totp(user, otp):
+        throttle.success(keys[:1])
+        record(
+            officer_actor(user),
+            "identity:officer:login_succeeded",
+            object_kind="user",
+            object_id=user.pk,
+            office_id=user.office_id,
+            details={"ip": client_ip},
+        )
+        return user
+    throttle.failure(keys)
+    record(
+        Actor("anonymous"),
+        "identity:officer:login_failed",
+        object_kind="user",
+        object_id=user.pk if user else "",
+        office_id=user.office_id if user else None,
+        details={"ip": client_ip},
+    )
+    raise _same_reply()
+
+
+def issue_api_token(user: User, name: str) -> str:
+    """Create a token for the office software; the raw value is returned once, never stored."""
+    raw, prefix, digest = tokens.new_token(API_TOKEN_KIND)
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=user, name=name, prefix=prefix, digest=digest)
+        record(
+            officer_actor(user),
+            "identity:api_token:added",
+            object_kind="api_token",
+            object_id=token.pk,
+            office_id=user.office_id,
+            details={"name": name},
+        )
+    return raw
+
+
+def revoke_api_token(user: User, token_id: int) -> None:
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().get(pk=token_id, user=user)
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            record(
+                officer_actor(user),
+                "identity:api_token:revoked",
+                object_kind="api_token",
+                object_id=token.pk,
+                office_id=user.office_id,
+            )
+
+
+def user_for_api_token(raw: str) -> User | None:
+    prefix = tokens.split_prefix(raw or "", API_TOKEN_KIND)
+    if prefix is None:
+        return None
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    if not tokens.digest_matches(raw, token.digest):
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+# --- credential holders (recipients of a served act, later debtors) ------------------------
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    identifier: str
+    code: str
+
+
+def issue_credential(holder_kind: str, holder_id: int) -> tuple[AccessCredential, IssuedCredential]:
+    """Issue (or re-issue, revoking the previous code) the credential of one holder.
+
+    The caller journals it, inside its own transaction, with the dossier it concerns.
+    """
+    code = codes.generate_code()
+    now = timezone.now()
+    credential = (
+        AccessCredential.objects.select_for_update()
+        .filter(holder_kind=holder_kind, holder_id=holder_id)
+        .first()
+    )
+    if credential is None:
+        identifier = codes.generate_identifier()
+        while AccessCredential.objects.filter(identifier=identifier).exists():
+            identifier = codes.generate_identifier()
+        credential = AccessCredential(
+            identifier=identifier, holder_kind=holder_kind, holder_id=holder_id
+        )
+    credential.code_hash = tokens.hash_secret(codes.normalize_code(code))
+    credential.issued_at = now
+    credential.revoked_at = None
+    credential.save()
+    # Re-issuing ends every open session that was opened with the old code.
+    AccessSession.objects.filter(credential=credential, ended_at=None).update(ended_at=now)
+    return credential, IssuedCredential(credential.identifier, code)
+
+
+def verify_credential(identifier: str, code: str, client_ip: str) -> AccessCredential:
+    """Return the credential for a correct identifier and code, or raise.
+
+    Raises TooManyAttempts while throttled, AuthenticationFailed otherwise; a failure is
+    journaled. A code whose check character is wrong is reported as a typing error before
+    any lookup (it reveals nothing about the identifier).
+    """
+    try:
+        ident = codes.normalize_identifier(identifier)
+    except codes.InvalidIdentifier:
+        ident = (identifier or "").strip().upper()[:32]
+    keys = [("credential", ident), ("ip", client_ip)]
+    throttle = Throttle()
+    throttle.check(keys)
+    try:
+        compact = codes.normalize_code(code)
+    except codes.InvalidCode as exc:
+        throttle.failure(keys[1:])
+        raise AuthenticationFailed(str(exc), code="invalid_code_format") from None
+    credential = AccessCredential.objects.filter(identifier=ident, revoked_at=None).first()
+    if tokens.verify_secret(credential.code_hash if credential else None, compact):
+        throttle.success(keys[:1])
+        return credential
+    throttle.failure(keys)
+    record(
+        Actor("anonymous"),
+        "identity:credential:login_failed",
+        object_kind="credential",
+        object_id=credential.pk if credential else "",
+        details={"ip": client_ip},
+    )
+    raise _same_reply()
+
+
+def open_access_session(credential: AccessCredential) -> str:
+    raw, prefix, digest = tokens.new_token(ACCESS_TOKEN_KIND)
+    now = timezone.now()
+    AccessSession.objects.create(
+        credential=credential, prefix=prefix, digest=digest, created_at=now, last_seen_at=now
+    )
+    return raw
+
+
+def credential_for_access_token(raw: str) -> AccessCredential | None:
+    prefix = tokens.split_prefix(raw or "", ACCESS_TOKEN_KIND)
+    if prefix is None:
+        return None
+    session = AccessSession.objects.select_related("credential").filter(prefix=prefix).first()
+    if session is None or session.ended_at is not None:
+        return None
+    if not tokens.digest_matches(raw, session.digest):
+        return None
+    now = timezone.now()
+    idle = timedelta(seconds=settings.CONFIG.recipient_session_seconds)
+    if now - session.last_seen_at > idle or now - session.created_at > ACCESS_SESSION_ABSOLUTE:
+        AccessSession.objects.filter(pk=session.pk).update(ended_at=now)
+        return None
+    if session.credential.revoked_at is not None:
+        return None
+    AccessSession.objects.filter(pk=session.pk).update(last_seen_at=now)
+    return session.credential
+
+
+def end_access_session(raw: str) -> None:
+    prefix = tokens.split_prefix(raw or "", ACCESS_TOKEN_KIND)
+    if prefix:
+        AccessSession.objects.filter(prefix=prefix, ended_at=None).update(ended_at=timezone.now())

@@ -1,0 +1,341 @@
+"""The printable mention inserted in the served act so the debtor can reach their documents.
+
+``mention_text`` gives the French paragraphs the officer pastes in the act of service;
+``render_mention_pdf`` gives a one-page A4 PDF with the same text and the credentials in a box.
+
+The PDF uses DejaVu fonts when the system has them (any Unicode name prints as written) and
+falls back to the PDF standard fonts (Helvetica, Courier: Windows-1252 only, so other letters
+are transliterated, "Łukasz" becoming "Lukasz"). The output is deterministic: the same mention
+gives the same bytes, dated by ``issued_at``.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import cm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from sceau.core.dates import PARIS, format_french_date
+from sceau.identity.codes import format_code, normalize_identifier
+
+__all__ = [
+    "FONT_DIRS",
+    "PDF_TITLE",
+    "AccessMention",
+    "access_url",
+    "mention_paragraphs",
+    "mention_text",
+    "render_mention_pdf",
+]
+
+PDF_TITLE = "Accès à vos pièces justificatives — Mes Pièces"
+
+# Where DejaVu is found on Debian/Ubuntu, Fedora/RHEL, Arch and Alpine.
+FONT_DIRS: tuple[Path, ...] = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu-sans-fonts"),
+    Path("/usr/share/fonts/dejavu-sans-mono-fonts"),
+    Path("/usr/share/fonts/TTF"),
+    Path("/usr/share/fonts/dejavu"),
+)
+
+# Letters that Unicode does not decompose into a base letter plus accents.
+_TRANSLITERATION = str.maketrans(
+    {"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i", "Ħ": "H", "ħ": "h", "ŀ": "l", "Ŀ": "L"}
+)
+
+
+@dataclass(frozen=True)
+class AccessMention:
+    """What the mention prints: the office, the case, the recipient and the credentials."""
+
+    office_name: str
+    office_address: str
+    officer_name: str
+    dossier_reference: str
+    court: str
+    creditor: str
+    recipient_name: str
+    recipient_address: str
+    public_url: str
+    identifier: str
+    code: str
+    issued_at: datetime
+    expires_on: date | None
+
+    def __post_init__(self) -> None:
+        if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
+            raise ValueError("issued_at must be an aware datetime.")
+
+
+def access_url(m: AccessMention) -> str:
+    """The address printed for the debtor: the public URL followed by ``/acces/``."""
+    return m.public_url.rstrip("/") + "/acces/"
+
+
+def _issued_label(issued_at: datetime) -> str:
+    local = issued_at.astimezone(PARIS)
+    return f"{format_french_date(local.date())} à {local.hour} h {local.minute:02d}"
+
+
+def mention_paragraphs(m: AccessMention) -> list[str]:
+    """The mention as a list of French paragraphs (plain text)."""
+    identifier = normalize_identifier(m.identifier)
+    code = format_code(m.code)
+    if m.expires_on is not None:
+        availability = (
+            "Les documents restent consultables au moins jusqu'au "
+            f"{format_french_date(m.expires_on)} inclus."
+        )
+    else:
+        availability = (
+            "La date jusqu'à laquelle les documents restent consultables est indiquée "
+            "sur la page d'accès."
+        )
+    return [
+        "Les pièces justificatives produites à l'appui de la requête en injonction de payer "
+        f"présentée par {m.creditor} (dossier {m.dossier_reference}) sont mises à votre "
+        "disposition par voie électronique sur le service Mes Pièces, en application de "
+        "l'article 1411 du code de procédure civile et de l'arrêté du 24 février 2022.",
+        f"Pour les consulter, rendez-vous à l'adresse {access_url(m)} et saisissez votre "
+        f"identifiant {identifier} puis votre code personnel {code}. L'accès est gratuit ; "
+        "il ne demande aucune installation de logiciel ni création de compte. Chaque document "
+        "porte une empreinte numérique SHA-256, affichée sur la page, qui permet de vérifier "
+        f"qu'il n'a pas été modifié. {availability}",
+        "Ce code est personnel et confidentiel : conservez-le avec le présent acte et ne le "
+        "communiquez qu'à la personne qui vous assiste ou vous représente.",
+        "Si vous contestez la demande, vous pouvez former opposition à l'ordonnance portant "
+        "injonction de payer dans le délai d'un mois prévu à l'article 1416 du code de "
+        "procédure civile, qui court en principe à compter de la signification de "
+        "l'ordonnance. L'opposition est formée au greffe de la juridiction dont le juge a "
+        f"rendu l'ordonnance ({m.court}), soit par déclaration contre récépissé, soit par "
+        "lettre recommandée avec demande d'avis de réception. Lorsque la juridiction siège en "
+        "France métropolitaine, ce délai est augmenté d'un mois pour les personnes qui "
+        "demeurent en outre-mer et de deux mois pour celles qui demeurent à l'étranger "
+        "(article 643 du même code). La consultation des pièces ne suspend pas ce délai.",
+    ]
+
+
+def mention_text(m: AccessMention) -> str:
+    """The mention as French text ready to paste in the act (paragraphs separated by a blank
+    line)."""
+    return "\n\n".join(mention_paragraphs(m))
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Fonts:
+    regular: str
+    bold: str
+    mono: str
+    supports: Callable[[str], bool]
+
+
+def _find_font(filename: str) -> Path | None:
+    return next((d / filename for d in FONT_DIRS if (d / filename).is_file()), None)
+
+
+def _cp1252(char: str) -> bool:
+    try:
+        char.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def _fonts() -> _Fonts:
+    files = {
+        "SceauSans": "DejaVuSans.ttf",
+        "SceauSans-Bold": "DejaVuSans-Bold.ttf",
+        "SceauMono-Bold": "DejaVuSansMono-Bold.ttf",
+    }
+    paths = {name: _find_font(filename) for name, filename in files.items()}
+    if any(path is None for path in paths.values()):
+        return _Fonts("Helvetica", "Helvetica-Bold", "Courier-Bold", _cp1252)
+    coverage: dict[str, frozenset[int]] = {}
+    for name, path in paths.items():
+        font = TTFont(name, str(path))
+        pdfmetrics.registerFont(font)
+        coverage[name] = frozenset(font.face.charToGlyph)
+    # Names and text use the proportional faces; the monospaced one only prints ASCII credentials.
+    frozen = coverage["SceauSans"] & coverage["SceauSans-Bold"]
+    return _Fonts("SceauSans", "SceauSans-Bold", "SceauMono-Bold", lambda c: ord(c) in frozen)
+
+
+def _substitute(text: str, fonts: _Fonts) -> str:
+    """``text`` with the characters the fonts cannot draw transliterated, or replaced by "?"."""
+    out = []
+    for char in text:
+        if char in "\n\t" or fonts.supports(char):
+            out.append(char)
+            continue
+        decomposed = unicodedata.normalize("NFKD", char.translate(_TRANSLITERATION))
+        base = "".join(c for c in decomposed if not unicodedata.combining(c))
+        out.append(base if base and all(fonts.supports(c) for c in base) else "?")
+    return "".join(out)
+
+
+def _printable(text: str, fonts: _Fonts) -> str:
+    """``text`` made drawable and XML-escaped for a platypus paragraph."""
+    return escape(_substitute(text, fonts))
+
+
+def _lines(text: str, fonts: _Fonts) -> str:
+    return "<br/>".join(
+        _printable(line.strip(), fonts) for line in text.splitlines() if line.strip()
+    )
+
+
+def _styles(fonts: _Fonts) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=fonts.regular, fontSize=10, leading=13.5)
+    return {
+        "base": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11),
+        "body": ParagraphStyle("body", parent=base, alignment=TA_JUSTIFY, spaceAfter=6),
+        "title": ParagraphStyle(
+            "title",
+            parent=base,
+            fontName=fonts.bold,
+            fontSize=15,
+            leading=19,
+            alignment=TA_CENTER,
+            spaceBefore=10,
+            spaceAfter=12,
+        ),
+        "label": ParagraphStyle("label", parent=base, fontName=fonts.bold, fontSize=9.5),
+        "url": ParagraphStyle("url", parent=base, fontName=fonts.mono, fontSize=12, leading=15),
+        "identifier": ParagraphStyle(
+            "identifier", parent=base, fontName=fonts.mono, fontSize=18, leading=23
+        ),
+        "code": ParagraphStyle("code", parent=base, fontName=fonts.mono, fontSize=22, leading=28),
+    }
+
+
+def render_mention_pdf(m: AccessMention) -> bytes:
+    """A one-page A4 PDF of the mention, with the credentials boxed in a large monospaced font."""
+    fonts = _fonts()
+    styles = _styles(fonts)
+    identifier = normalize_identifier(m.identifier)
+    code = format_code(m.code)
+
+    def p(text: str, style: str) -> Paragraph:
+        return Paragraph(_printable(text, fonts), styles[style])
+
+    sender = Paragraph(
+        f"<b>{_printable(m.office_name, fonts)}</b><br/>{_lines(m.office_address, fonts)}<br/>"
+        f"{_printable(m.officer_name, fonts)}, commissaire de justice",
+        styles["small"],
+    )
+    recipient = Paragraph(
+        f"<b>{_printable(m.recipient_name, fonts)}</b><br/>{_lines(m.recipient_address, fonts)}",
+        styles["base"],
+    )
+    header = Table(
+        [[sender, recipient]],
+        colWidths=[8.5 * cm, 8.5 * cm],
+        style=TableStyle(
+            [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]
+        ),
+    )
+    case = Table(
+        [
+            [p("Dossier", "label"), p(m.dossier_reference, "base")],
+            [p("Juridiction", "label"), p(m.court, "base")],
+            [p("Créancier", "label"), p(m.creditor, "base")],
+        ],
+        colWidths=[3.2 * cm, 13.8 * cm],
+        style=TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ]
+        ),
+    )
+    credentials = Table(
+        [
+            [p("Adresse", "label"), p(access_url(m), "url")],
+            [p("Identifiant", "label"), p(identifier, "identifier")],
+            [p("Code personnel", "label"), p(code, "code")],
+        ],
+        colWidths=[3.6 * cm, 13.0 * cm],
+        style=TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.5, colors.black),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#F2F2F2")),
+                ("LINEBELOW", (0, 0), (-1, 1), 0.4, colors.HexColor("#9A9A9A")),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 7),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 9),
+            ]
+        ),
+    )
+    story = [
+        header,
+        Spacer(1, 0.6 * cm),
+        p(PDF_TITLE, "title"),
+        case,
+        Spacer(1, 0.5 * cm),
+        credentials,
+        Spacer(1, 0.5 * cm),
+        *(p(paragraph, "body") for paragraph in mention_paragraphs(m)),
+    ]
+
+    footer = _substitute(
+        f"{m.office_name} — document établi le {_issued_label(m.issued_at)} (heure de Paris)",
+        fonts,
+    )
+    pdf_date = m.issued_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
+
+    def on_page(canvas: Canvas, doc: SimpleDocTemplate) -> None:
+        canvas.setDateFormatter(lambda *_: pdf_date)
+        canvas.saveState()
+        size = 8.0
+        room = doc.width - 2 * cm  # leave space for the page number
+        while size > 5 and pdfmetrics.stringWidth(footer, fonts.regular, size) > room:
+            size -= 0.5
+        canvas.setFont(fonts.regular, size)
+        canvas.setFillColor(colors.HexColor("#444444"))
+        canvas.drawString(doc.leftMargin, 1.2 * cm, footer)
+        canvas.drawRightString(A4[0] - doc.rightMargin, 1.2 * cm, f"Page {doc.page}")
+        canvas.restoreState()
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=2 * cm,
+        rightMargin=2 * cm,
+        topMargin=1.8 * cm,
+        bottomMargin=2 * cm,
+        title=PDF_TITLE,
+        author=m.office_name,
+        subject=f"Dossier {m.dossier_reference}",
+        creator="Sceau",
+        producer="Sceau",
+        lang="fr-FR",
+        invariant=True,
+    )
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue()

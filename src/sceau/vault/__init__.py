@@ -1,0 +1,1 @@
+"""Django-free core of the document vault: envelope encryption, keyring, blob stores."""
