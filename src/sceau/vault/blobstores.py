@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import re
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,6 +29,7 @@ _SHARD_RE = re.compile(r"[0-9a-f]{2}")
 READ_CHUNK = 1 << 20
 PART_SIZE = 8 << 20
 WRITEBACK_WINDOW = 8 << 20
+WRITE_QUEUE_DEPTH = 4
 
 __all__ = [
     "PART_SIZE",
@@ -196,32 +199,91 @@ def _make_dirs(path: Path) -> list[Path]:
     return created
 
 
+class _FileSink:
+    """The writing side of a local writer, run by its background thread."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=WRITE_QUEUE_DEPTH)
+        self.error: BaseException | None = None
+        self.cancelled = False
+        self.written = 0
+        self.flushed = 0
+
+    def run(self) -> None:
+        while (data := self.queue.get()) is not None:
+            if self.error is not None or self.cancelled:
+                continue  # keep draining so that the producer never blocks
+            try:
+                self.write(data)
+            except Exception as exc:  # noqa: BLE001 (re-raised in the caller's thread)
+                self.error = exc
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            n = os.write(self.fd, view)
+            view = view[n:]
+        self.written += len(data)
+        if self.written - self.flushed >= WRITEBACK_WINDOW:
+            # Start writing back what is written so far, without waiting, so that the disk
+            # works while the next chunks are encrypted and the final fsync has little left;
+            # and drop those pages from the cache (a ciphertext is rarely read back soon).
+            os.posix_fadvise(
+                self.fd, self.flushed, self.written - self.flushed, os.POSIX_FADV_DONTNEED
+            )
+            self.flushed = self.written
+
+
 class _LocalWriter(_Writer):
+    """Writes a temporary file through a background thread, then renames it into place.
+
+    The thread lets disk writes overlap the caller's hashing and encryption; at most
+    WRITE_QUEUE_DEPTH pieces wait in memory. A write error surfaces on a later ``write()``
+    or on ``commit()``.
+    """
+
     def __init__(self, store: LocalBlobStore, name: str) -> None:
         super().__init__(name)
         self._final = store.path_of(name)
-        self._fd, self._tmp = tempfile.mkstemp(dir=store.tmp_dir, prefix=f"{name}.", suffix=".part")
-        self._written = 0
-        self._flushed = 0
+        fd, self._tmp = tempfile.mkstemp(dir=store.tmp_dir, prefix=f"{name}.", suffix=".part")
+        self._sink = _FileSink(fd)
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._sink.run, name=f"blob-writer-{name[:8]}", daemon=True
+        )
+        self._thread.start()
+
+    def __del__(self) -> None:
+        # A writer dropped without commit or abort: stop its thread, remove its temp file.
+        if getattr(self, "_state", None) == "open" and hasattr(self, "_sink"):
+            self.abort()
 
     def _write(self, data: memoryview) -> None:
-        while data:
-            written = os.write(self._fd, data)
-            data = data[written:]
-            self._written += written
-        if self._written - self._flushed >= WRITEBACK_WINDOW:
-            # Start writing back what we have written so far, without waiting for it, so the
-            # disk works while we encrypt the next chunks and commit's fsync has little left;
-            # and drop those pages from the cache (a ciphertext is rarely read back soon).
-            os.posix_fadvise(
-                self._fd, self._flushed, self._written - self._flushed, os.POSIX_FADV_DONTNEED
-            )
-            self._flushed = self._written
+        self._raise_sink_error()
+        obj = data.obj
+        # Queue an immutable object: the caller may reuse its buffer once we return.
+        item = obj if type(obj) is bytes and data.nbytes == len(obj) else data.tobytes()
+        if item:
+            self._sink.queue.put(item)
+
+    def _stop(self) -> None:
+        if self._thread is not None:
+            self._sink.queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _raise_sink_error(self) -> None:
+        if self._sink.error is not None:
+            raise self._sink.error
 
     def _commit(self) -> None:
-        os.fsync(self._fd)
-        os.close(self._fd)
-        self._fd = -1
+        self._stop()
+        self._raise_sink_error()
+        fd, self._sink.fd = self._sink.fd, -1
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         created = _make_dirs(self._final.parent)
         os.replace(self._tmp, self._final)
         _fsync_dir(self._final.parent)
@@ -229,9 +291,11 @@ class _LocalWriter(_Writer):
             _fsync_dir(directory.parent)
 
     def _abort(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        self._sink.cancelled = True
+        self._stop()
+        if self._sink.fd >= 0:
+            os.close(self._sink.fd)
+            self._sink.fd = -1
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._tmp)
 

@@ -39,7 +39,7 @@ def _run(statements_by_vendor):
                 f"no append-only triggers for {schema_editor.connection.vendor}: refusing"
             )
         for sql in statements:
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
 
     return run
 

@@ -1,0 +1,58 @@
+# Sceau: every target installs what it needs (run as root on Debian; apt-get for system packages).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+SCEAU := $(VENV)/bin/sceau
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core openssl
+PYTEST_WORKERS ?= 2
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . \
+	  || $(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+venv: $(VENV)/.installed ## Create .venv with the pinned dependencies
+
+sysdeps: ## Install the Debian packages the tests need, when missing
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+run: venv ## Migrate, seed the demo office, serve http://127.0.0.1:8000 (SQLite, local blobs)
+	$(SCEAU) demo
+	$(SCEAU) serve --host 127.0.0.1 --port 8000
+
+test: venv sysdeps ## Run the whole suite (set DATABASE_URL=postgresql://... for PostgreSQL)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -q
+
+lint: venv ## ruff check and format check
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+format: venv ## Apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix src tests benchmarks
+	$(VENV)/bin/ruff format src tests benchmarks
+
+bench: venv ## Benchmarks (vault throughput vs openssl speed), not part of the tests
+	$(PY) benchmarks/vault.py
+
+services: ## Start the local PostgreSQL and Redis when they are down
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+	@pg_isready -h 127.0.0.1 -p 5432 && redis-cli -h 127.0.0.1 ping
+
+clean: ## Remove the virtualenv and caches (keeps ./var)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+.PHONY: help venv sysdeps run test lint format bench services clean

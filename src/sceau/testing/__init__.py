@@ -1,0 +1,1 @@
+"""Helpers for Sceau's own test suite (never imported by the application)."""

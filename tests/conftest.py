@@ -1,0 +1,97 @@
+"""Personas and builders shared by the whole suite.
+
+Personas follow the house style: an officer of office 1, an officer of office 2 (an outsider
+who must be refused), and the recipients of a dossier of office 1.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pyotp
+import pytest
+from django.core.cache import cache
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from sceau.identity import services as identity
+from sceau.identity.models import User
+from sceau.pieces import services as pieces
+from sceau.vault.services import get_vault
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_pdf(text: str = "Pièce justificative", pages: int = 1) -> bytes:
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    for page in range(pages):
+        pdf.drawString(72, 720, f"{text} — page {page + 1}")
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def chunks(data: bytes, size: int = 65536):
+    for i in range(0, len(data), size):
+        yield data[i : i + size]
+
+
+def otp_for(user: User, offset: int = 0) -> str:
+    import time
+
+    return pyotp.TOTP(user.totp_secret).at(time.time() + offset)
+
+
+@dataclass
+class World:
+    officer: User
+    outsider: User
+    token: str
+    outsider_token: str
+    dossier: pieces.Dossier
+    other_dossier: pieces.Dossier
+
+    @property
+    def recipient_a(self):
+        return self.dossier.recipients.order_by("pk")[0]
+
+    @property
+    def recipient_b(self):
+        return self.dossier.recipients.order_by("pk")[1]
+
+
+def deposit(officer: User, dossier, data: bytes, name: str = "piece.pdf", recipient_ids=None):
+    sealed = get_vault().seal(chunks(data))
+    return pieces.deposit(officer, dossier, sealed, name, recipient_ids)
+
+
+@pytest.fixture
+def world(db) -> World:
+    office = identity.create_office("Étude Une", "1 rue A\n75001 Paris")
+    other = identity.create_office("Étude Deux", "2 rue B\n69001 Lyon")
+    officer = identity.create_officer(office, "one@etude.test", "Maître Une", PASSWORD)
+    outsider = identity.create_officer(other, "two@etude.test", "Maître Deux", PASSWORD)
+    dossier = pieces.create_dossier(
+        officer, "IP-1", "Créancier SA", "Tribunal judiciaire de Paris",
+        [pieces.RecipientInput("Alice Débitrice", "3 rue C\n75002 Paris"),
+         pieces.RecipientInput("Bruno Débiteur", "4 rue D\n75003 Paris")],
+    )
+    other_dossier = pieces.create_dossier(
+        outsider, "IP-2", "Autre SA", "Tribunal judiciaire de Lyon",
+        [pieces.RecipientInput("Chloé Tierce", "5 rue E\n69002 Lyon")],
+    )
+    return World(
+        officer=officer, outsider=outsider,
+        token=identity.issue_api_token(officer, "tests"),
+        outsider_token=identity.issue_api_token(outsider, "tests"),
+        dossier=dossier, other_dossier=other_dossier,
+    )
