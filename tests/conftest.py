@@ -81,17 +81,27 @@ def world(db) -> World:
     officer = identity.create_officer(office, "one@etude.test", "Maître Une", PASSWORD)
     outsider = identity.create_officer(other, "two@etude.test", "Maître Deux", PASSWORD)
     dossier = pieces.create_dossier(
-        officer, "IP-1", "Créancier SA", "Tribunal judiciaire de Paris",
-        [pieces.RecipientInput("Alice Débitrice", "3 rue C\n75002 Paris"),
-         pieces.RecipientInput("Bruno Débiteur", "4 rue D\n75003 Paris")],
+        officer,
+        "IP-1",
+        "Créancier SA",
+        "Tribunal judiciaire de Paris",
+        [
+            pieces.RecipientInput("Alice Débitrice", "3 rue C\n75002 Paris"),
+            pieces.RecipientInput("Bruno Débiteur", "4 rue D\n75003 Paris"),
+        ],
     )
     other_dossier = pieces.create_dossier(
-        outsider, "IP-2", "Autre SA", "Tribunal judiciaire de Lyon",
+        outsider,
+        "IP-2",
+        "Autre SA",
+        "Tribunal judiciaire de Lyon",
         [pieces.RecipientInput("Chloé Tierce", "5 rue E\n69002 Lyon")],
     )
     return World(
-        officer=officer, outsider=outsider,
+        officer=officer,
+        outsider=outsider,
         token=identity.issue_api_token(officer, "tests"),
         outsider_token=identity.issue_api_token(outsider, "tests"),
-        dossier=dossier, other_dossier=other_dossier,
+        dossier=dossier,
+        other_dossier=other_dossier,
     )

@@ -93,8 +93,10 @@ def test_officer_deposits_and_recipient_gets_the_same_bytes(
     form = page.locator("#upload-form")
     form.locator("#file").set_input_files(upload)
     with page.expect_response(
-        lambda r: r.url.endswith(f"/etude/dossiers/{dossier['id']}/documents/")
-        and r.request.method == "POST"
+        lambda r: (
+            r.url.endswith(f"/etude/dossiers/{dossier['id']}/documents/")
+            and r.request.method == "POST"
+        )
     ) as posted:
         form.get_by_role("button", name="Déposer").click()
     # The progress-bar script's request (its JSON answer is gone once it navigates away).
@@ -106,6 +108,19 @@ def test_officer_deposits_and_recipient_gets_the_same_bytes(
     expect(row).to_have_count(1)
     expect(row.locator("td.hash")).to_have_text(expected)
     _shot(page, shots_dir, "04-dossier-apres-depot")
+
+    page.get_by_role("link", name="Journal des opérations du dossier").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Journal du dossier {dossier['reference']}"
+    )
+    expect(page.locator("table tbody")).to_contain_text(expected)
+    _shot(page, shots_dir, "04b-journal")
+    page.goto("/etude/dossiers/nouveau/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Nouveau dossier d'injonction de payer"
+    )
+    _shot(page, shots_dir, "04c-nouveau-dossier")
+    page.goto(f"/etude/dossiers/{dossier['id']}/")
 
     # Issue a new code for the first recipient: the page shows it once.
     card = page.locator("section.card", has=page.get_by_role("heading", name=recipient["name"]))
@@ -120,6 +135,12 @@ def test_officer_deposits_and_recipient_gets_the_same_bytes(
     assert identifier and code
     assert code != recipient["code"]
     _shot(page, shots_dir, "05-identifiants")
+    with page.expect_download() as mention:
+        page.get_by_role("link", name="Télécharger la mention (PDF)").click()
+    assert mention.value.suggested_filename == f"mention-{identifier}.pdf"
+    mention_pdf = Path(mention.value.path()).read_bytes()
+    assert mention_pdf.startswith(b"%PDF-")
+    assert identifier.encode() in mention_pdf or len(mention_pdf) > 1000
 
     # A document of the other dossier: its id and fingerprint, as the office sees them.
     page.goto(f"/etude/dossiers/{other_dossier['id']}/")
@@ -136,9 +157,7 @@ def test_officer_deposits_and_recipient_gets_the_same_bytes(
     visitor.set_default_timeout(TIMEOUT_MS)
     page = visitor.new_page()
     page.goto("/acces/")
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Accès à vos pièces justificatives"
-    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accès à vos pièces justificatives")
 
     # The code printed before the reissue is revoked.
     page.get_by_label("Identifiant").fill(recipient["identifier"])
@@ -154,6 +173,9 @@ def test_officer_deposits_and_recipient_gets_the_same_bytes(
     page.wait_for_url(f"{base}/acces/dossier/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Vos pièces justificatives")
     _shot(page, shots_dir, "07-vos-pieces")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone, as many recipients use
+    _shot(page, shots_dir, "07b-vos-pieces-telephone")
+    page.set_viewport_size({"width": 1280, "height": 720})
 
     item = page.locator("ul.documents li.card", has=page.get_by_role("heading", name=name))
     expect(item).to_have_count(1)

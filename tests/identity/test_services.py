@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_officer_logs_in_with_password_and_totp(world):
-    user = services.authenticate_officer("ONE@etude.test", PASSWORD, otp_for(world.officer), "1.2.3.4")
+    user = services.authenticate_officer(
+        "ONE@etude.test", PASSWORD, otp_for(world.officer), "1.2.3.4"
+    )
     assert user == world.officer
     assert JournalEntry.objects.filter(action="identity:officer:login_succeeded").exists()
 

@@ -21,7 +21,9 @@ def test_indices_are_gapless_and_leaves_canonical():
         assert leaf["action"] == "test:thing:done"
         assert canonical_json(leaf) == entry.leaf
         assert entry.leaf_hash == hashlib.sha256(b"\x00" + entry.leaf.encode()).hexdigest()
-        assert leaf["time"].endswith("Z") and len(leaf["time"]) == len("2026-01-01T00:00:00.000000Z")
+        assert leaf["time"].endswith("Z") and len(leaf["time"]) == len(
+            "2026-01-01T00:00:00.000000Z"
+        )
 
 
 def test_secrets_and_content_never_enter_the_journal():

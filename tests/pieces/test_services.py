@@ -67,7 +67,9 @@ def test_a_changed_fingerprint_in_the_database_is_refused(world):
 
 def test_recipients_see_only_their_documents(world):
     for_all = deposit(world.officer, world.dossier, make_pdf("tous"))
-    for_b = deposit(world.officer, world.dossier, make_pdf("b"), recipient_ids=[world.recipient_b.pk])
+    for_b = deposit(
+        world.officer, world.dossier, make_pdf("b"), recipient_ids=[world.recipient_b.pk]
+    )
     other = deposit(world.outsider, world.other_dossier, make_pdf("autre"))
     seen_a = set(services.visible_documents(world.recipient_a).values_list("pk", flat=True))
     seen_b = set(services.visible_documents(world.recipient_b).values_list("pk", flat=True))
@@ -156,12 +158,16 @@ def test_signification_in_the_future_is_refused(world):
     from sceau.pieces.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
-        services.record_signification(world.officer, world.recipient_a, date.today() + timedelta(days=2))
+        services.record_signification(
+            world.officer, world.recipient_a, date.today() + timedelta(days=2)
+        )
 
 
 def test_references_are_unique_per_office(world):
     with pytest.raises(ReferenceTaken):
-        services.create_dossier(world.officer, "IP-1", "X", "Y", [services.RecipientInput("n", "a")])
+        services.create_dossier(
+            world.officer, "IP-1", "X", "Y", [services.RecipientInput("n", "a")]
+        )
     services.create_dossier(world.outsider, "IP-1", "X", "Y", [services.RecipientInput("n", "a")])
 
 
@@ -189,7 +195,12 @@ def test_every_operation_is_journaled_with_its_dossier(world):
     services.issue_credentials(world.officer, world.recipient_a)
     services.consult(world.recipient_a, doc.pk, "view")
     actions = set(services.dossier_journal(world.dossier).values_list("action", flat=True))
-    assert {"pieces:dossier:created", "pieces:recipient:added", "pieces:document:deposited",
-            "pieces:credential:issued", "pieces:document:consulted"} <= actions
+    assert {
+        "pieces:dossier:created",
+        "pieces:recipient:added",
+        "pieces:document:deposited",
+        "pieces:credential:issued",
+        "pieces:document:consulted",
+    } <= actions
     for entry in services.dossier_journal(world.dossier):
         assert "code" not in entry.leaf.lower().replace("media_type", "")

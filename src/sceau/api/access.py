@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from sceau.api import schemas as s
 from sceau.core.http import client_ip
@@ -31,7 +31,7 @@ def login(request: HttpRequest, payload: s.LoginIn):
 @router.post("/logout", auth=HolderBearer(), response={204: None})
 def logout(request: HttpRequest):
     end_access_session(bearer_token(request) or "")
-    return 204, None
+    return Status(204, None)
 
 
 def _recipient(request: HttpRequest):

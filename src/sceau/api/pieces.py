@@ -7,7 +7,7 @@ import base64
 from django.conf import settings
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
-from ninja import Router
+from ninja import Router, Status
 
 from sceau.api import schemas as s
 from sceau.api.serializers import document_out, dossier_out, recipient_out
@@ -41,7 +41,7 @@ def create_dossier(request: HttpRequest, payload: s.DossierIn):
         payload.court,
         [services.RecipientInput(**r.dict()) for r in payload.recipients],
     )
-    return 201, dossier_out(dossier)
+    return Status(201, dossier_out(dossier))
 
 
 @router.get("/dossiers/{dossier_id}", response={200: s.DossierOut, **ERRORS})
@@ -55,7 +55,7 @@ def add_recipient(request: HttpRequest, dossier_id: int, payload: s.RecipientIn)
     recipient = services.add_recipient(
         request.auth, dossier, services.RecipientInput(**payload.dict())
     )
-    return 201, recipient_out(recipient)
+    return Status(201, recipient_out(recipient))
 
 
 @router.post("/recipients/{recipient_id}/credentials", response={201: s.CredentialsOut, **ERRORS})
@@ -67,13 +67,16 @@ def issue_credentials(request: HttpRequest, recipient_id: int):
     recipient = services.get_recipient(request.auth, recipient_id)
     issued = services.issue_credentials(request.auth, recipient)
     mention = access_mention(recipient, issued)
-    return 201, {
-        "identifier": issued.identifier,
-        "code": issued.code,
-        "address": f"{settings.CONFIG.public_url}/acces/",
-        "mention_text": mention_text(mention),
-        "mention_pdf_base64": base64.b64encode(render_mention_pdf(mention)).decode(),
-    }
+    return Status(
+        201,
+        {
+            "identifier": issued.identifier,
+            "code": issued.code,
+            "address": f"{settings.CONFIG.public_url}/acces/",
+            "mention_text": mention_text(mention),
+            "mention_pdf_base64": base64.b64encode(render_mention_pdf(mention)).decode(),
+        },
+    )
 
 
 @router.post(
@@ -133,7 +136,7 @@ def deposit(request: HttpRequest, dossier_id: int):
     except ValueError:
         raise InvalidInput("Le champ « recipients » attend des identifiants numériques.") from None
     document = services.deposit(request.auth, dossier, upload.sealed, upload.name, ids)
-    return 201, document_out(document)
+    return Status(201, document_out(document))
 
 
 def single_upload(request: HttpRequest) -> SealedUpload:
