@@ -3,12 +3,12 @@ import time
 import pyotp
 import pytest
 from django.utils import timezone
+from tests.conftest import PASSWORD, otp_for
 
 from sceau.core.errors import AuthenticationFailed, TooManyAttempts
 from sceau.identity import codes, services
 from sceau.identity.models import AccessCredential, ApiToken
 from sceau.journal.models import JournalEntry
-from tests.conftest import PASSWORD, otp_for
 
 pytestmark = pytest.mark.django_db
 

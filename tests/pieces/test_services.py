@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
+from tests.conftest import deposit, make_pdf
 
 from sceau.core.dates import add_months_dt, end_of_paris_day, paris_date
 from sceau.core.errors import NotFound
@@ -13,7 +14,6 @@ from sceau.pieces.models import Document
 from sceau.vault.errors import IntegrityError
 from sceau.vault.models import Blob
 from sceau.vault.services import get_vault
-from tests.conftest import deposit, make_pdf
 
 pytestmark = pytest.mark.django_db
 
