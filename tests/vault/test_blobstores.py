@@ -74,7 +74,7 @@ def read_all(store: BlobStore, name: str, chunk_size: int = 1 << 20) -> bytes:
     return b"".join(store.read(name, chunk_size))
 
 
-# -- names ------------------------------------------------------------------------------------------
+# -- names -----------------------------------------------------------------------------------------
 
 
 def test_new_blob_names_are_valid_and_unique() -> None:
@@ -112,7 +112,7 @@ def test_invalid_names_refused(store: BlobStore, bad: str) -> None:
         store.size(bad)
 
 
-# -- conformance ------------------------------------------------------------------------------------
+# -- conformance -----------------------------------------------------------------------------------
 
 
 class TestConformance:
@@ -235,7 +235,7 @@ class TestConformance:
         assert read_all(store, name) == b"abcdefhi"
 
 
-# -- local store specifics --------------------------------------------------------------------------
+# -- local store specifics -------------------------------------------------------------------------
 
 
 def mode(p: Path) -> int:
@@ -311,7 +311,7 @@ def test_local_dropped_writer_cleans_up(tmp_path: Path) -> None:
     assert list((tmp_path / "blobs" / ".tmp").iterdir()) == []
 
 
-# -- S3 specifics -----------------------------------------------------------------------------------
+# -- S3 specifics ----------------------------------------------------------------------------------
 
 
 def test_s3_abort_aborts_the_multipart_upload(s3_client: Any) -> None:
@@ -330,9 +330,7 @@ def test_s3_abort_aborts_the_multipart_upload(s3_client: Any) -> None:
 
 def test_s3_small_blob_uses_single_put(s3_client: Any) -> None:
     calls: list[str] = []
-    s3_client.meta.events.register(
-        "before-call.s3.*", lambda model, **kw: calls.append(model.name)
-    )
+    s3_client.meta.events.register("before-call.s3.*", lambda model, **kw: calls.append(model.name))
     store = S3BlobStore(BUCKET, "small/", s3_client)
     write_blob(store, b"tiny")
     assert calls == ["PutObject"]

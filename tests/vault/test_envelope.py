@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import struct
 import tracemalloc
@@ -42,7 +43,7 @@ def decrypt(blob: bytes, key: bytes = KEY, piece: int = 1 << 20) -> bytes:
 
 def split(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    return [data[a:b] for a, b in zip(points, points[1:], strict=False)]
+    return [data[a:b] for a, b in itertools.pairwise(points)]
 
 
 def chunks_of(blob: bytes, chunk_size: int) -> list[bytes]:

@@ -100,7 +100,7 @@ def test_jpeg_trailing_nuls() -> None:
 @pytest.mark.parametrize(
     "data",
     [
-        "Bonjour, ceci est un fichier texte.\n".encode() * 100,
+        b"Bonjour, ceci est un fichier texte.\n" * 100,
         b"GIF89a" + b"\x00" * 100,
         b"PK\x03\x04" + b"\x00" * 100,  # zip / docx
         b"<html><body>%PDF-1.4</body></html>",

@@ -394,6 +394,7 @@ def _file_chunks(fh: BinaryIO, chunk_size: int) -> Iterator[bytes]:
     with fh:
         while chunk := fh.read(chunk_size):
             yield chunk
+            del chunk  # do not hold the previous piece while reading the next
 
 
 # -- S3 -----------------------------------------------------------------------------------------

@@ -181,6 +181,17 @@ class Encryptor:
         return self._aead.encrypt(nonce, plaintext, self.header)
 
 
+_EMPTY = memoryview(b"")
+
+
+def _pull(pieces: Iterator[bytes]) -> tuple[memoryview, bool]:
+    """Next piece as a byte view, and whether the source is exhausted."""
+    piece = next(pieces, None)
+    if piece is None:
+        return _EMPTY, True
+    return _bytes_view(piece), False
+
+
 def _open_chunk(
     aead: AESGCM, prefix: bytes, header: bytes, index: int, data: memoryview, last: bool
 ) -> bytes:
@@ -210,12 +221,11 @@ def decrypt_stream(dek: bytes, source: Iterable[bytes]) -> Iterator[bytes]:
     pieces = iter(source)
 
     head = bytearray()
-    pending = memoryview(b"")
+    pending = _EMPTY
     while len(head) < HEADER_SIZE:
-        piece = next(pieces, None)
-        if piece is None:
+        pending, exhausted = _pull(pieces)
+        if exhausted:
             raise IntegrityError(detail=f"stream truncated inside header ({len(head)} bytes)")
-        pending = _bytes_view(piece)
         take = HEADER_SIZE - len(head)
         head += pending[:take]
         pending = pending[take:]
@@ -248,11 +258,8 @@ def decrypt_stream(dek: bytes, source: Iterable[bytes]) -> Iterator[bytes]:
             if not pending.nbytes:
                 if exhausted:
                     break
-                piece = next(pieces, None)
-                if piece is None:
-                    exhausted = True
-                    break
-                pending = _bytes_view(piece)
+                pending = _EMPTY  # drop the spent piece before reading the next one
+                pending, exhausted = _pull(pieces)
                 continue
             take = min(pending.nbytes, record + 1 - fill)
             view[fill : fill + take] = pending[:take]

@@ -1,0 +1,127 @@
+"""The `sceau` command run as a user would: fresh data directory, real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+SCEAU = str(Path(sys.executable).with_name("sceau"))
+
+
+def run(data_dir: Path, *args: str, env_extra: dict | None = None, timeout: int = 120):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update({"SCEAU_DATA_DIR": str(data_dir), "SCEAU_CACHE_URL": "locmem://"})
+    env.update(env_extra or {})
+    return subprocess.run(
+        [SCEAU, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def database_url():
+    """SQLite by default; a throwaway PostgreSQL database when the suite runs on PostgreSQL."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        yield {}
+        return
+    import psycopg
+
+    name = f"sceau_cli_{uuid.uuid4().hex[:10]}"
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield {"DATABASE_URL": url.rsplit("/", 1)[0] + "/" + name}
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, database_url):
+    data_dir = tmp_path_factory.mktemp("demo")
+    done = run(data_dir, "demo", "--json", env_extra=database_url)
+    assert done.returncode == 0, done.stderr
+    return data_dir, json.loads(done.stdout), database_url
+
+
+def test_demo_prints_the_documented_object(demo):
+    _, data, _ = demo
+    assert set(data["officer"]) >= {"email", "password", "totp_secret", "api_token"}
+    assert [len(d["recipients"]) for d in data["dossiers"]] == [2, 1]
+    for dossier in data["dossiers"]:
+        assert {"id", "reference", "recipients"} <= set(dossier)
+        for r in dossier["recipients"]:
+            assert {"id", "name", "identifier", "code"} <= set(r)
+
+
+def test_demo_is_stable_on_a_second_run(demo):
+    data_dir, data, db = demo
+    again = run(data_dir, "demo", "--json", env_extra=db)
+    assert again.returncode == 0 and json.loads(again.stdout) == data
+
+
+def test_bad_input_gets_an_exit_code_and_a_line_on_stderr(demo):
+    data_dir, _, db = demo
+    done = run(data_dir, "purge", "--as-of", "demain", env_extra=db)
+    assert done.returncode == 2 and "AAAA-MM-JJ" in done.stderr
+    done = run(data_dir, "serve", "--port", "0", env_extra=db)
+    assert done.returncode == 2 and "--port" in done.stderr
+    done = run(data_dir, "check", env_extra={**db, "SCEAU_MAX_UPLOAD_MB": "many"})
+    assert done.returncode == 2 and "SCEAU_MAX_UPLOAD_MB" in done.stderr
+
+
+def test_keys_rotate_rewraps_without_touching_blobs(demo):
+    data_dir, data, db = demo
+    before = sorted(p.read_bytes() for p in (data_dir / "blobs").rglob("*") if p.is_file())
+    listed = run(data_dir, "keys", "list", env_extra=db)
+    done = run(data_dir, "keys", "rotate", env_extra=db)
+    assert done.returncode == 0 and "courante" in done.stdout, done.stderr
+    after = run(data_dir, "keys", "list", env_extra=db)
+    assert len(after.stdout.splitlines()) == len(listed.stdout.splitlines()) + 1
+    assert "2 clé(s) de données réemballée(s)" in done.stdout  # one document per demo dossier
+    check = (
+        "from sceau.vault.models import Blob; from sceau.vault.services import verify_blob;"
+        "[verify_blob(b) for b in Blob.objects.all()]; print(Blob.objects.values('key_id')"
+        ".distinct().count())"
+    )
+    verified = run(data_dir, "shell", "--no-imports", "-c", check, env_extra=db)
+    assert verified.stdout.strip() == "1", verified.stderr  # all under the new key, readable
+    assert sorted(p.read_bytes() for p in (data_dir / "blobs").rglob("*") if p.is_file()) == before
+
+
+def test_purge_rehearsal_then_two_concurrent_purges(demo):
+    data_dir, _, db = demo
+    rehearsal = run(data_dir, "purge", "--as-of", "2099-01-01", env_extra=db)
+    assert rehearsal.returncode == 0 and "rien n'a été détruit" in rehearsal.stdout
+    expire = (
+        "from django.utils import timezone; from sceau.pieces.models import Document; "
+        "print(Document.objects.update(expires_at=timezone.now()))"
+    )
+    done = run(data_dir, "shell", "--no-imports", "-c", expire, env_extra=db)
+    assert done.returncode == 0 and int(done.stdout) == 2, done.stderr
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update({"SCEAU_DATA_DIR": str(data_dir), "SCEAU_CACHE_URL": "locmem://", **db})
+    procs = [
+        subprocess.Popen(
+            [SCEAU, "purge"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    count = (
+        "from sceau.journal.models import JournalEntry as J; from sceau.vault.models import Blob;"
+        "print(J.objects.filter(action='pieces:document:purged').count(),"
+        " Blob.objects.exclude(wrapped_key=None).count())"
+    )
+    done = run(data_dir, "shell", "--no-imports", "-c", count, env_extra=db)
+    assert done.stdout.split() == ["2", "0"], done.stderr
+    blobs = [p for p in (data_dir / "blobs").rglob("*") if p.is_file() and ".tmp" not in p.parts]
+    assert blobs == []
+    verify = run(data_dir, "worker", "--once", env_extra=db)
+    assert verify.returncode == 0 and "purge: 0" in verify.stdout
