@@ -50,7 +50,7 @@ def _shot(page: Page, shots: Path, name: str) -> None:
 
 
 def test_officer_deposits_and_recipient_gets_the_same_bytes(
-    sceau_instance, browser, shots_dir, tmp_path
+    browser, sceau_instance, shots_dir, tmp_path
 ):
     base = sceau_instance.base_url
     demo = sceau_instance.demo
