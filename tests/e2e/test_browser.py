@@ -193,9 +193,13 @@ def test_officer_deposits_and_recipient_gets_the_same_bytes(
         visitor.expect_event(
             "response", lambda r: r.url == f"{base}{view_href}", timeout=TIMEOUT_MS
         ) as seen,
-        page.expect_popup(),
+        page.expect_popup() as popup,
     ):
         view.click()
+    popup.value.wait_for_load_state()
+    popup.value.wait_for_timeout(1500)  # only for the screenshot: the PDF viewer paints late
+    _shot(popup.value, shots_dir, "07c-voir")
+    popup.value.close()
     assert seen.value.status == 200
     assert seen.value.headers["content-type"] == "application/pdf"
     assert seen.value.headers["content-disposition"].startswith("inline;")
