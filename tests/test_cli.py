@@ -125,3 +125,30 @@ def test_purge_rehearsal_then_two_concurrent_purges(demo):
     assert blobs == []
     verify = run(data_dir, "worker", "--once", env_extra=db)
     assert verify.returncode == 0 and "purge: 0" in verify.stdout
+
+
+def test_accounts_command(demo):
+    data_dir, _, db = demo
+    done = run(
+        data_dir, "accounts", "add-office", "Étude Trois", "1 quai\\n13002 Marseille", env_extra=db
+    )
+    assert done.returncode == 0, done.stderr
+    office_id = done.stdout.split()[1]
+    done = run(
+        data_dir,
+        "accounts",
+        "add-officer",
+        office_id,
+        "trois@etude.test",
+        "Maître Trois",
+        env_extra=db,
+    )
+    assert done.returncode == 0 and "secret TOTP" in done.stdout, done.stderr
+    token = run(data_dir, "accounts", "issue-token", "trois@etude.test", "logiciel", env_extra=db)
+    assert token.returncode == 0 and token.stdout.startswith("sct_")
+    listed = run(data_dir, "accounts", "list", env_extra=db).stdout
+    assert "trois@etude.test" in listed and "actif" in listed
+    token_id = [ln.split()[1] for ln in listed.splitlines() if "logiciel" in ln][0]
+    assert run(data_dir, "accounts", "revoke-token", token_id, env_extra=db).returncode == 0
+    missing = run(data_dir, "accounts", "add-officer", "999", "x@y.test", "X", env_extra=db)
+    assert missing.returncode == 2 and "999" in missing.stderr

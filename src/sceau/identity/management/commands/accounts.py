@@ -1,0 +1,77 @@
+"""`sceau accounts ...`: offices, officers and API tokens, for operators."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError
+
+from sceau.identity import services
+from sceau.identity.models import ApiToken, Office, User
+
+
+class Command(BaseCommand):
+    help = (
+        "add-office NAME ADDRESS | add-officer OFFICE_ID EMAIL FULL_NAME | "
+        "issue-token EMAIL NAME | revoke-token TOKEN_ID | list"
+    )
+
+    def add_arguments(self, parser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        office = sub.add_parser("add-office")
+        office.add_argument("name")
+        office.add_argument("address")
+        officer = sub.add_parser("add-officer")
+        officer.add_argument("office_id", type=int)
+        officer.add_argument("email")
+        officer.add_argument("full_name")
+        issue = sub.add_parser("issue-token")
+        issue.add_argument("email")
+        issue.add_argument("name")
+        revoke = sub.add_parser("revoke-token")
+        revoke.add_argument("token_id", type=int)
+        sub.add_parser("list")
+
+    def handle(self, *args, action: str, **opts) -> None:
+        getattr(self, "do_" + action.replace("-", "_"))(**opts)
+
+    def do_add_office(self, name: str, address: str, **_) -> None:
+        office = services.create_office(name, address.replace("\\n", "\n"))
+        self.stdout.write(f"étude {office.pk} créée : {office.name}")
+
+    def do_add_officer(self, office_id: int, email: str, full_name: str, **_) -> None:
+        office = Office.objects.filter(pk=office_id).first()
+        if office is None:
+            raise CommandError(f"no office {office_id}: see `sceau accounts list`.", returncode=2)
+        password = secrets.token_urlsafe(15)
+        try:
+            user = services.create_officer(office, email, full_name, password)
+        except IntegrityError:
+            raise CommandError(f"{email} already has an account.", returncode=2) from None
+        self.stdout.write(
+            f"officier {user.pk} créé : {user.email}\n  mot de passe (à changer) : {password}\n"
+            f"  secret TOTP (à saisir dans l'application d'authentification) : {user.totp_secret}"
+        )
+
+    def do_issue_token(self, email: str, name: str, **_) -> None:
+        user = User.objects.filter(email=email.lower(), is_active=True).first()
+        if user is None or not user.is_officer:
+            raise CommandError(f"{email} is not an active officer.", returncode=2)
+        self.stdout.write(services.issue_api_token(user, name))
+
+    def do_revoke_token(self, token_id: int, **_) -> None:
+        token = ApiToken.objects.filter(pk=token_id).select_related("user").first()
+        if token is None:
+            raise CommandError(f"no token {token_id}.", returncode=2)
+        services.revoke_api_token(token.user, token.pk)
+        self.stdout.write(f"jeton {token_id} révoqué")
+
+    def do_list(self, **_) -> None:
+        for office in Office.objects.order_by("pk"):
+            self.stdout.write(f"étude {office.pk} : {office.name}")
+            for user in User.objects.filter(office=office).order_by("pk"):
+                self.stdout.write(f"  officier {user.pk} : {user.email} ({user.full_name})")
+                for t in ApiToken.objects.filter(user=user).order_by("pk"):
+                    state = "révoqué" if t.revoked_at else "actif"
+                    self.stdout.write(f"    jeton {t.pk} {t.prefix}… « {t.name} » {state}")
