@@ -76,7 +76,7 @@ def test_bad_input_gets_an_exit_code_and_a_line_on_stderr(demo):
 
 
 def test_keys_rotate_rewraps_without_touching_blobs(demo):
-    data_dir, data, db = demo
+    data_dir, _, db = demo
     before = sorted(p.read_bytes() for p in (data_dir / "blobs").rglob("*") if p.is_file())
     listed = run(data_dir, "keys", "list", env_extra=db)
     done = run(data_dir, "keys", "rotate", env_extra=db)
@@ -148,7 +148,7 @@ def test_accounts_command(demo):
     assert token.returncode == 0 and token.stdout.startswith("sct_")
     listed = run(data_dir, "accounts", "list", env_extra=db).stdout
     assert "trois@etude.test" in listed and "actif" in listed
-    token_id = [ln.split()[1] for ln in listed.splitlines() if "logiciel" in ln][0]
+    token_id = next(ln.split()[1] for ln in listed.splitlines() if "logiciel" in ln)
     assert run(data_dir, "accounts", "revoke-token", token_id, env_extra=db).returncode == 0
     missing = run(data_dir, "accounts", "add-officer", "999", "x@y.test", "X", env_extra=db)
     assert missing.returncode == 2 and "999" in missing.stderr

@@ -2,7 +2,6 @@
 
 import pytest
 from django.test import Client
-
 from tests.conftest import deposit, make_pdf
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,10 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from tests.conftest import PASSWORD, deposit, make_pdf, otp_for
 
 from sceau.journal.models import JournalEntry
 from sceau.pieces.models import Document
-from tests.conftest import PASSWORD, deposit, make_pdf, otp_for
 
 pytestmark = pytest.mark.django_db
 

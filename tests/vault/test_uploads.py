@@ -91,7 +91,7 @@ def _files_under(root: Path, since: float) -> list[Path]:
 
 def _contains_marker(path: Path) -> bool:
     try:
-        fh = open(path, "rb")  # noqa: SIM115
+        fh = open(path, "rb")
     except OSError:  # vanished or unreadable: not ours
         return False
     with fh:
