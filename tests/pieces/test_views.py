@@ -167,3 +167,14 @@ def test_dossier_creation_page(world):
         "/etude/dossiers/nouveau/", {"reference": "", "r-TOTAL_FORMS": "0", "r-INITIAL_FORMS": "0"}
     )
     assert answer.status_code == 400
+
+
+def test_error_page_back_link_never_points_elsewhere(world):
+    officer = logged_in(world.officer)
+    answer = officer.post(
+        f"/etude/dossiers/{world.dossier.pk}/documents/",
+        {"file": SimpleUploadedFile("notes.txt", b"hello")},
+        headers={"Referer": "https://evil.example/phish"},
+    )
+    assert answer.status_code == 415
+    assert "evil.example" not in answer.content.decode()

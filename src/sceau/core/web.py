@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from sceau.core.errors import SceauError, TooManyAttempts
 from sceau.core.http import error_status
@@ -15,13 +16,17 @@ from sceau.vault.errors import VaultError
 
 def render_error(request: HttpRequest, exc: Exception, back: str | None = None) -> HttpResponse:
     status = error_status(exc)
+    if back is None:
+        referer = request.headers.get("Referer", "")
+        safe = url_has_allowed_host_and_scheme(referer, {request.get_host()})
+        back = referer if safe else "/"
     response = render(
         request,
         "sceau/error.html",
         {
             "message": getattr(exc, "message", str(exc)),
             "status": status,
-            "back": back or request.headers.get("Referer", "/"),
+            "back": back,
         },
         status=status,
     )
