@@ -7,6 +7,8 @@ who must be refused), and the recipients of a dossier of office 1.
 from __future__ import annotations
 
 import io
+import os
+import uuid
 from dataclasses import dataclass
 
 import pyotp
@@ -105,3 +107,22 @@ def world(db) -> World:
         dossier=dossier,
         other_dossier=other_dossier,
     )
+
+
+@pytest.fixture(scope="module")
+def scratch_database():
+    """Environment for a separate `sceau` process: its own SQLite file (the default), or a
+    throwaway PostgreSQL database when the suite runs on PostgreSQL."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        yield {}
+        return
+    import psycopg
+
+    name = f"sceau_scratch_{uuid.uuid4().hex[:10]}"
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield {"DATABASE_URL": url.rsplit("/", 1)[0] + "/" + name}
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -24,29 +23,11 @@ def run(data_dir: Path, *args: str, env_extra: dict | None = None, timeout: int 
 
 
 @pytest.fixture(scope="module")
-def database_url():
-    """SQLite by default; a throwaway PostgreSQL database when the suite runs on PostgreSQL."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        yield {}
-        return
-    import psycopg
-
-    name = f"sceau_cli_{uuid.uuid4().hex[:10]}"
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield {"DATABASE_URL": url.rsplit("/", 1)[0] + "/" + name}
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory, database_url):
+def demo(tmp_path_factory, scratch_database):
     data_dir = tmp_path_factory.mktemp("demo")
-    done = run(data_dir, "demo", "--json", env_extra=database_url)
+    done = run(data_dir, "demo", "--json", env_extra=scratch_database)
     assert done.returncode == 0, done.stderr
-    return data_dir, json.loads(done.stdout), database_url
+    return data_dir, json.loads(done.stdout), scratch_database
 
 
 def test_demo_prints_the_documented_object(demo):

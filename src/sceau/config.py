@@ -54,6 +54,15 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("SCEAU_LOGIN_LOCK_MINUTES", "15", "Length of the temporary lock, in minutes."),
     Variable("SCEAU_RECIPIENT_SESSION_MINUTES", "15", "Idle timeout of recipient sessions."),
     Variable("SCEAU_WORKER_INTERVAL_SECONDS", "60", "Pause between two rounds of `sceau worker`."),
+    Variable(
+        "SCEAU_JOURNAL_RETENTION_MONTHS",
+        "36",
+        "Journal entries are kept at least this long (18..600), and while their dossier "
+        "still has an available document.",
+    ),
+    Variable(
+        "SCEAU_TREE_HEAD_SECONDS", "60", "Seconds between signed tree heads while entries arrive."
+    ),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -107,6 +116,8 @@ class Config:
     login_lock_seconds: int
     recipient_session_seconds: int
     worker_interval_seconds: int
+    journal_retention_months: int
+    tree_head_seconds: int
 
 
 def ensure_private_dir(path: Path) -> Path:
@@ -195,4 +206,6 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         login_lock_seconds=env_int(env, "SCEAU_LOGIN_LOCK_MINUTES", 15, 1, 1440) * 60,
         recipient_session_seconds=env_int(env, "SCEAU_RECIPIENT_SESSION_MINUTES", 15, 1, 120) * 60,
         worker_interval_seconds=env_int(env, "SCEAU_WORKER_INTERVAL_SECONDS", 60, 1, 86400),
+        journal_retention_months=env_int(env, "SCEAU_JOURNAL_RETENTION_MONTHS", 36, 18, 600),
+        tree_head_seconds=env_int(env, "SCEAU_TREE_HEAD_SECONDS", 60, 1, 3600),
     )

@@ -23,10 +23,29 @@ def _sweep() -> str:
     return f"sweep: {sweep_orphans()} blob(s) orphelin(s) supprimé(s)"
 
 
+def _tree_head() -> str:
+    from django.conf import settings
+
+    from sceau.journal import transparency
+
+    if not transparency.tree_head_due(settings.CONFIG.tree_head_seconds):
+        return "tree head : à jour"
+    head = transparency.make_tree_head()
+    return f"tree head : taille {head.tree_size}"
+
+
+def _prune_journal() -> str:
+    from sceau.journal import transparency
+
+    return f"journal : {transparency.prune()} entrée(s) élaguée(s)"
+
+
 # name -> (function, minimum seconds between two runs)
 JOBS: dict[str, tuple[Callable[[], str], int]] = {
     "purge": (_purge, 0),
     "sweep": (_sweep, 3600),
+    "tree_head": (_tree_head, 0),
+    "prune_journal": (_prune_journal, 86400),
 }
 
 

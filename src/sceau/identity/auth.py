@@ -82,6 +82,16 @@ class OfficerBearer(HttpBearer):
         return user
 
 
+class StaffBearer(HttpBearer):
+    """API auth for officers and auditors (journal reading)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = user_for_api_token(token)
+        if user is None or not (user.is_officer or user.role == User.AUDITOR):
+            return None
+        return user
+
+
 class HolderBearer(HttpBearer):
     """API auth for recipients, with the token from POST /api/v1/access/login."""
 

@@ -21,8 +21,10 @@ class JournalEntry(models.Model):
     office_id = models.BigIntegerField(null=True, db_index=True)
     dossier_id = models.BigIntegerField(null=True, db_index=True)
     details = models.JSONField(default=dict)
-    leaf = models.TextField(help_text="The canonical JSON that was hashed.")
+    leaf = models.TextField(blank=True, help_text="The canonical JSON hashed; '' once pruned.")
     leaf_hash = models.CharField(max_length=64)
+    retain_until = models.DateTimeField(help_text="Never pruned before this instant.")
+    pruned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["index"]
@@ -30,6 +32,40 @@ class JournalEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.index} {self.action}"
+
+
+class JournalNode(models.Model):
+    """The hash of one complete subtree: leaves [index * 2**level, (index + 1) * 2**level)."""
+
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="one_node")]
+
+
+class TreeHead(models.Model):
+    """A signed tree head (RFC 9162 style); every one made is kept."""
+
+    tree_size = models.BigIntegerField(unique=True)
+    root_hash = models.CharField(max_length=64)
+    timestamp = models.CharField(max_length=40, help_text="RFC 3339 UTC, as signed.")
+    key_id = models.CharField(max_length=40)
+    signature = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tree_size"]
+
+    def as_json(self) -> dict:
+        return {
+            "tree_size": self.tree_size,
+            "root_hash": self.root_hash,
+            "timestamp": self.timestamp,
+            "key_id": self.key_id,
+            "signature": self.signature,
+        }
 
 
 class JournalHead(models.Model):

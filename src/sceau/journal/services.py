@@ -6,11 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
+from sceau.core.dates import add_months_dt
+from sceau.journal import merkle
 from sceau.journal.canonical import canonical_json, leaf_hash
-from sceau.journal.models import JournalEntry, JournalHead
+from sceau.journal.models import JournalEntry, JournalHead, JournalNode
 
 FORBIDDEN_DETAIL_KEYS = frozenset({"code", "password", "token", "secret", "content", "totp"})
 
@@ -71,6 +74,8 @@ def record(
             "details": details,
         }
         leaf = canonical_json(leaf_obj)
+        digest = leaf_hash(leaf)
+        _store_nodes(index, bytes.fromhex(digest))
         return JournalEntry.objects.create(
             index=index,
             recorded_at=now,
@@ -84,5 +89,39 @@ def record(
             dossier_id=dossier_id,
             details=details,
             leaf=leaf,
-            leaf_hash=leaf_hash(leaf),
+            leaf_hash=digest,
+            retain_until=add_months_dt(now, settings.CONFIG.journal_retention_months),
         )
+
+
+def node_hash(node: merkle.NodeId) -> bytes:
+    """The stored hash of one complete subtree."""
+    return bytes(
+        JournalNode.objects.values_list("hash", flat=True).get(level=node.level, index=node.index)
+    )
+
+
+def node_hashes(nodes: set[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
+    """Several stored subtree hashes in one query per level."""
+    found: dict[merkle.NodeId, bytes] = {}
+    by_level: dict[int, list[int]] = {}
+    for node in nodes:
+        by_level.setdefault(node.level, []).append(node.index)
+    for level, indices in by_level.items():
+        rows = JournalNode.objects.filter(level=level, index__in=indices).values_list(
+            "index", "hash"
+        )
+        for index, value in rows:
+            found[merkle.NodeId(level, index)] = bytes(value)
+    missing = nodes - found.keys()
+    if missing:
+        raise LookupError(f"journal subtree hashes missing: {sorted(missing)[:5]}")
+    return found
+
+
+def _store_nodes(index: int, digest: bytes) -> None:
+    """Store the leaf and every subtree it completes: O(log n) reads, never the whole log."""
+    new = merkle.append_nodes(index, digest, node_hash)
+    JournalNode.objects.bulk_create(
+        [JournalNode(level=node.level, index=node.index, hash=value) for node, value in new]
+    )

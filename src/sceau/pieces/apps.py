@@ -1,7 +1,22 @@
 from django.apps import AppConfig
 
 
+def _keep_entries_of_live_dossiers(qs):
+    """Journal entries outlive what they record (arrete 2022 art. 6): keep a dossier's entries
+    while any of its documents has not been destroyed yet."""
+    from sceau.pieces.models import Document
+
+    live = Document.objects.filter(purged_at=None).values("dossier_id")
+    return qs.exclude(dossier_id__in=live)
+
+
 class PiecesConfig(AppConfig):
     name = "sceau.pieces"
     label = "pieces"
     verbose_name = "Mes Pièces"
+
+    def ready(self) -> None:
+        from sceau.journal.transparency import RETENTION_GUARDS
+
+        if _keep_entries_of_live_dossiers not in RETENTION_GUARDS:
+            RETENTION_GUARDS.append(_keep_entries_of_live_dossiers)

@@ -24,15 +24,16 @@ document is a header followed by one 16-byte chunk. The encoder in this module p
 n = max(1, ceil(size / chunk_size)) - 1, so a document whose size is a multiple of
 ``chunk_size`` ends with a full final chunk; see :func:`ciphertext_size`.
 
-Decoding: read the header, check the magic and the chunk size; then every stored chunk of a
-non-final chunk is exactly ``chunk_size + 16`` bytes. A reader takes ``chunk_size + 16`` bytes
-as a non-final chunk whenever at least one more byte follows them; otherwise the remaining bytes
-(16 .. chunk_size + 16) are the final chunk. Plaintext of a chunk is released only after its tag
-has been verified. At most 2**32 chunks are allowed per blob.
+Decoding: read the header, check the magic and that chunk_size is within 1 .. 2**26. Every
+stored non-final chunk is exactly ``chunk_size + 16`` bytes, so a reader takes the next
+``chunk_size + 16`` bytes as a non-final chunk whenever at least one more byte follows them;
+otherwise the remaining 16 .. ``chunk_size + 16`` bytes are the final chunk (fewer than 16 is a
+truncation). A decoder must release the plaintext of a chunk only after its tag has been
+verified. At most 2**32 chunks are allowed per blob.
 
 The DEK is never stored in clear: see :mod:`sceau.vault.keyring` (it is wrapped by a key
-encryption key). Because the DEK is fresh for each blob, the 56-bit random nonce prefix only has
-to separate streams under one key, which never happens in practice.
+encryption key). Since the DEK is fresh for each blob, only one stream is ever encrypted under a
+key; the random nonce prefix is defence in depth should a key ever be reused.
 """
 
 from __future__ import annotations

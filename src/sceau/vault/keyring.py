@@ -139,6 +139,16 @@ class FileKeyring:
             self._refresh()
             return list(self._keys)
 
+    def raw_key(self, key_id: str) -> bytes:
+        """The 32 secret bytes of one key, for keyrings of signing seeds (the journal's)."""
+        with self._mutex:
+            self._refresh()
+            if key_id not in self._keys:
+                self._refresh(force=True)
+            if key_id not in self._keys:
+                raise KeyNotFound(detail=f"unknown key id {key_id!r} in {self.path}")
+            return self._keys[key_id]
+
     def rewrap(self, key_id: str, wrapped: bytes, context: bytes) -> tuple[str, bytes]:
         """Unwrap with the old key and wrap again with the current one."""
         dek = self.unwrap(key_id, wrapped, context)

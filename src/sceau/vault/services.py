@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Iterator
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +19,9 @@ from sceau.vault.keyring import FileKeyring, KeySource
 from sceau.vault.models import Blob
 
 log = logging.getLogger(__name__)
+
+# What a blob store may raise when it is unreachable: the local disk's or S3's errors.
+STORE_ERRORS = (OSError, BotoCoreError, ClientError)
 
 
 def build_store() -> BlobStore:
@@ -84,7 +88,7 @@ def shred(blob: Blob) -> None:
 def _delete_quietly(name: str) -> None:
     try:
         get_vault().destroy(name)
-    except OSError as exc:  # the sweep will retry; the key is already gone
+    except STORE_ERRORS as exc:  # the sweep will retry; the key is already gone
         log.warning("blob %s could not be deleted yet: %s", name, exc)
 
 

@@ -121,12 +121,12 @@ class DiscardUnclaimedUploadsMiddleware:
     @staticmethod
     def _discard(names: list[str]) -> None:
         from sceau.vault.models import Blob
-        from sceau.vault.services import get_vault
+        from sceau.vault.services import STORE_ERRORS, get_vault
 
         claimed = set(Blob.objects.filter(name__in=names).values_list("name", flat=True))
         for name in names:
             if name not in claimed:
                 try:
                     get_vault().destroy(name)
-                except OSError as exc:
+                except STORE_ERRORS as exc:
                     log.warning("unclaimed blob %s not deleted yet: %s", name, exc)

@@ -14,7 +14,7 @@ from sceau.identity.models import ApiToken, Office, User
 class Command(BaseCommand):
     help = (
         "add-office NAME ADDRESS | add-officer OFFICE_ID EMAIL FULL_NAME | "
-        "issue-token EMAIL NAME | revoke-token TOKEN_ID | list"
+        "add-auditor EMAIL NAME | issue-token EMAIL NAME | revoke-token TOKEN_ID | list"
     )
 
     def add_arguments(self, parser) -> None:
@@ -26,6 +26,9 @@ class Command(BaseCommand):
         officer.add_argument("office_id", type=int)
         officer.add_argument("email")
         officer.add_argument("full_name")
+        auditor = sub.add_parser("add-auditor")
+        auditor.add_argument("email")
+        auditor.add_argument("full_name")
         issue = sub.add_parser("issue-token")
         issue.add_argument("email")
         issue.add_argument("name")
@@ -54,10 +57,18 @@ class Command(BaseCommand):
             f"  secret TOTP (à saisir dans l'application d'authentification) : {user.totp_secret}"
         )
 
+    def do_add_auditor(self, email: str, full_name: str, **_) -> None:
+        password = secrets.token_urlsafe(15)
+        try:
+            user = services.create_officer(None, email, full_name, password, role=User.AUDITOR)
+        except IntegrityError:
+            raise CommandError(f"{email} already has an account.", returncode=2) from None
+        self.stdout.write(f"auditeur {user.pk} créé : {user.email} (lit tout le journal)")
+
     def do_issue_token(self, email: str, name: str, **_) -> None:
         user = User.objects.filter(email=email.lower(), is_active=True).first()
-        if user is None or not user.is_officer:
-            raise CommandError(f"{email} is not an active officer.", returncode=2)
+        if user is None or not (user.is_officer or user.role == User.AUDITOR):
+            raise CommandError(f"{email} is not an active officer or auditor.", returncode=2)
         self.stdout.write(services.issue_api_token(user, name))
 
     def do_revoke_token(self, token_id: int, **_) -> None:

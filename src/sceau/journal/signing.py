@@ -1,0 +1,60 @@
+"""The Ed25519 keys that sign tree heads, kept in a keyring file of the data directory.
+
+The keyring format and its safety (0600, atomic writes, lock between processes, rotation that
+keeps old keys) are the vault's ``FileKeyring``; a 32-byte random key is an Ed25519 seed.
+A key's public id is derived from the public key itself (``verifier.key_id``), so a third
+party can match a tree head to a key in ``public-keys.pem`` without trusting a label.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from django.conf import settings
+
+from sceau.journal.verifier import key_id as public_key_id
+from sceau.vault.keyring import FileKeyring
+
+
+@functools.cache
+def _keyring() -> FileKeyring:
+    return FileKeyring(settings.CONFIG.data_dir / "keys" / "journal-signing.json")
+
+
+def reset() -> None:
+    _keyring.cache_clear()
+
+
+def _private(label: str) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(_keyring().raw_key(label))
+
+
+def current() -> tuple[str, Ed25519PrivateKey]:
+    """(public key id, private key) of the key that signs new tree heads."""
+    key = _private(_keyring().current_key_id())
+    return public_key_id(key.public_key()), key
+
+
+def public_keys() -> dict[str, Ed25519PublicKey]:
+    """Every signing key ever used, current and retired, by public key id."""
+    keys = {}
+    for label in _keyring().key_ids():
+        public = _private(label).public_key()
+        keys[public_key_id(public)] = public
+    return keys
+
+
+def public_keys_pem() -> str:
+    return "".join(
+        key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
+        for key in public_keys().values()
+    )
+
+
+def rotate() -> str:
+    _keyring().rotate()
+    return current()[0]
