@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from pypdf import PdfReader
 
+from sceau.core import pdf as pdfkit
 from sceau.identity.codes import InvalidCode, generate_code, generate_identifier, normalize_code
-from sceau.pieces import mention as mention_module
 from sceau.pieces.mention import (
     PDF_TITLE,
     AccessMention,
@@ -42,14 +42,14 @@ def m() -> AccessMention:
 @pytest.fixture
 def standard_fonts() -> Iterator[None]:
     """Force the fallback to the PDF standard fonts (no DejaVu found)."""
-    saved = mention_module.FONT_DIRS
-    mention_module.FONT_DIRS = ()
-    mention_module._fonts.cache_clear()
+    saved = pdfkit.FONT_DIRS
+    pdfkit.FONT_DIRS = ()
+    pdfkit.fonts.cache_clear()
     try:
         yield
     finally:
-        mention_module.FONT_DIRS = saved
-        mention_module._fonts.cache_clear()
+        pdfkit.FONT_DIRS = saved
+        pdfkit.fonts.cache_clear()
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -194,7 +194,7 @@ def test_pdf_without_expiry(m: AccessMention) -> None:
 
 
 def test_pdf_with_standard_fonts(m: AccessMention, standard_fonts: None) -> None:
-    assert mention_module._fonts().regular == "Helvetica"
+    assert pdfkit.fonts().regular == "Helvetica"
     polish = replace(m, recipient_name="M. Łukasz Wałęsa — Nguyễn 中")
     text = pdf_text(render_mention_pdf(polish))
     assert m.code in text
@@ -206,7 +206,7 @@ def test_pdf_with_standard_fonts(m: AccessMention, standard_fonts: None) -> None
 
 
 def test_pdf_with_dejavu_keeps_unicode_names(m: AccessMention) -> None:
-    if mention_module._fonts().regular == "Helvetica":
+    if pdfkit.fonts().regular == "Helvetica":
         pytest.skip("DejaVu fonts are not installed")
     polish = replace(m, recipient_name="M. Łukasz Wałęsa 中")
     text = pdf_text(render_mention_pdf(polish))

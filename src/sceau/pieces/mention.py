@@ -12,25 +12,19 @@ gives the same bytes, dated by ``issued_at``.
 from __future__ import annotations
 
 import io
-import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
-from pathlib import Path
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from sceau.core import pdf as pdfkit
 from sceau.core.dates import PARIS, format_french_date
+from sceau.core.pdf import FONT_DIRS
 from sceau.identity.codes import format_code, normalize_identifier
 
 __all__ = [
@@ -44,20 +38,6 @@ __all__ = [
 ]
 
 PDF_TITLE = "Accès à vos pièces justificatives — Mes Pièces"
-
-# Where DejaVu is found on Debian/Ubuntu, Fedora/RHEL, Arch and Alpine.
-FONT_DIRS: tuple[Path, ...] = (
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/dejavu-sans-fonts"),
-    Path("/usr/share/fonts/dejavu-sans-mono-fonts"),
-    Path("/usr/share/fonts/TTF"),
-    Path("/usr/share/fonts/dejavu"),
-)
-
-# Letters that Unicode does not decompose into a base letter plus accents.
-_TRANSLITERATION = str.maketrans(
-    {"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i", "Ħ": "H", "ħ": "h", "ŀ": "l", "Ŀ": "L"}
-)
 
 
 @dataclass(frozen=True)
@@ -137,115 +117,25 @@ def mention_text(m: AccessMention) -> str:
     return "\n\n".join(mention_paragraphs(m))
 
 
-# --- PDF -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Fonts:
-    regular: str
-    bold: str
-    mono: str
-    supports: Callable[[str], bool]
-
-
-def _find_font(filename: str) -> Path | None:
-    return next((d / filename for d in FONT_DIRS if (d / filename).is_file()), None)
-
-
-def _cp1252(char: str) -> bool:
-    try:
-        char.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-@lru_cache(maxsize=1)
-def _fonts() -> _Fonts:
-    files = {
-        "SceauSans": "DejaVuSans.ttf",
-        "SceauSans-Bold": "DejaVuSans-Bold.ttf",
-        "SceauMono-Bold": "DejaVuSansMono-Bold.ttf",
-    }
-    paths = {name: _find_font(filename) for name, filename in files.items()}
-    if any(path is None for path in paths.values()):
-        return _Fonts("Helvetica", "Helvetica-Bold", "Courier-Bold", _cp1252)
-    coverage: dict[str, frozenset[int]] = {}
-    for name, path in paths.items():
-        font = TTFont(name, str(path))
-        pdfmetrics.registerFont(font)
-        coverage[name] = frozenset(font.face.charToGlyph)
-    # Names and text use the proportional faces; the monospaced one only prints ASCII credentials.
-    frozen = coverage["SceauSans"] & coverage["SceauSans-Bold"]
-    return _Fonts("SceauSans", "SceauSans-Bold", "SceauMono-Bold", lambda c: ord(c) in frozen)
-
-
-def _substitute(text: str, fonts: _Fonts) -> str:
-    """``text`` with the characters the fonts cannot draw transliterated, or replaced by "?"."""
-    out = []
-    for char in text:
-        if char in "\n\t" or fonts.supports(char):
-            out.append(char)
-            continue
-        decomposed = unicodedata.normalize("NFKD", char.translate(_TRANSLITERATION))
-        base = "".join(c for c in decomposed if not unicodedata.combining(c))
-        out.append(base if base and all(fonts.supports(c) for c in base) else "?")
-    return "".join(out)
-
-
-def _printable(text: str, fonts: _Fonts) -> str:
-    """``text`` made drawable and XML-escaped for a platypus paragraph."""
-    return escape(_substitute(text, fonts))
-
-
-def _lines(text: str, fonts: _Fonts) -> str:
-    return "<br/>".join(
-        _printable(line.strip(), fonts) for line in text.splitlines() if line.strip()
-    )
-
-
-def _styles(fonts: _Fonts) -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("base", fontName=fonts.regular, fontSize=10, leading=13.5)
-    return {
-        "base": base,
-        "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11),
-        "body": ParagraphStyle("body", parent=base, alignment=TA_JUSTIFY, spaceAfter=6),
-        "title": ParagraphStyle(
-            "title",
-            parent=base,
-            fontName=fonts.bold,
-            fontSize=15,
-            leading=19,
-            alignment=TA_CENTER,
-            spaceBefore=10,
-            spaceAfter=12,
-        ),
-        "label": ParagraphStyle("label", parent=base, fontName=fonts.bold, fontSize=9.5),
-        "url": ParagraphStyle("url", parent=base, fontName=fonts.mono, fontSize=12, leading=15),
-        "identifier": ParagraphStyle(
-            "identifier", parent=base, fontName=fonts.mono, fontSize=18, leading=23
-        ),
-        "code": ParagraphStyle("code", parent=base, fontName=fonts.mono, fontSize=22, leading=28),
-    }
-
-
 def render_mention_pdf(m: AccessMention) -> bytes:
     """A one-page A4 PDF of the mention, with the credentials boxed in a large monospaced font."""
-    fonts = _fonts()
-    styles = _styles(fonts)
+    fonts = pdfkit.fonts()
+    styles = pdfkit.styles(fonts)
     identifier = normalize_identifier(m.identifier)
     code = format_code(m.code)
 
     def p(text: str, style: str) -> Paragraph:
-        return Paragraph(_printable(text, fonts), styles[style])
+        return Paragraph(pdfkit.printable(text, fonts), styles[style])
 
     sender = Paragraph(
-        f"<b>{_printable(m.office_name, fonts)}</b><br/>{_lines(m.office_address, fonts)}<br/>"
-        f"{_printable(m.officer_name, fonts)}, commissaire de justice",
+        f"<b>{pdfkit.printable(m.office_name, fonts)}</b><br/>"
+        f"{pdfkit.lines(m.office_address, fonts)}<br/>"
+        f"{pdfkit.printable(m.officer_name, fonts)}, commissaire de justice",
         styles["small"],
     )
     recipient = Paragraph(
-        f"<b>{_printable(m.recipient_name, fonts)}</b><br/>{_lines(m.recipient_address, fonts)}",
+        f"<b>{pdfkit.printable(m.recipient_name, fonts)}</b><br/>"
+        f"{pdfkit.lines(m.recipient_address, fonts)}",
         styles["base"],
     )
     header = Table(
@@ -302,7 +192,7 @@ def render_mention_pdf(m: AccessMention) -> bytes:
         *(p(paragraph, "body") for paragraph in mention_paragraphs(m)),
     ]
 
-    footer = _substitute(
+    footer = pdfkit.substitute(
         f"{m.office_name} — document établi le {_issued_label(m.issued_at)} (heure de Paris)",
         fonts,
     )
