@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SCEAU := $(VENV)/bin/sceau
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
-SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core openssl
+SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core openssl softhsm2 opensc libnss3-tools
 PYTEST_WORKERS ?= 2
 
 help: ## List the targets

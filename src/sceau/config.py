@@ -118,6 +118,11 @@ class Config:
     worker_interval_seconds: int
     journal_retention_months: int
     tree_head_seconds: int
+    tsa_url: str
+    tsa_roots: Path | None
+    tsa_username: str
+    tsa_password: str
+    tsa_qualified: bool
 
 
 def ensure_private_dir(path: Path) -> Path:
@@ -185,6 +190,18 @@ def load(env: Mapping[str, str] | None = None) -> Config:
 
     keyring_path = Path(env.get("SCEAU_KEYRING") or data_dir / "keys" / "keyring.json")
 
+    tsa_url = env.get("SCEAU_TSA_URL", "").strip()
+    tsa_roots = Path(env["SCEAU_TSA_ROOTS"]) if env.get("SCEAU_TSA_ROOTS") else None
+    if tsa_url and not tsa_url.startswith(("http://", "https://")):
+        raise ConfigError(f"SCEAU_TSA_URL={tsa_url!r}: expected an http(s):// address.")
+    if tsa_url and (tsa_roots is None or not tsa_roots.is_file()):
+        raise ConfigError("SCEAU_TSA_URL needs SCEAU_TSA_ROOTS, a PEM file of trusted roots.")
+    if production and not tsa_url:
+        raise ConfigError(
+            "Production needs SCEAU_TSA_URL (a qualified timestamp authority): the built-in "
+            "authority is not qualified."
+        )
+
     return Config(
         data_dir=data_dir,
         production=production,
@@ -208,4 +225,9 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         worker_interval_seconds=env_int(env, "SCEAU_WORKER_INTERVAL_SECONDS", 60, 1, 86400),
         journal_retention_months=env_int(env, "SCEAU_JOURNAL_RETENTION_MONTHS", 36, 18, 600),
         tree_head_seconds=env_int(env, "SCEAU_TREE_HEAD_SECONDS", 60, 1, 3600),
+        tsa_url=tsa_url,
+        tsa_roots=tsa_roots,
+        tsa_username=env.get("SCEAU_TSA_USERNAME", ""),
+        tsa_password=env.get("SCEAU_TSA_PASSWORD", ""),
+        tsa_qualified=env_bool(env, "SCEAU_TSA_QUALIFIED", False),
     )

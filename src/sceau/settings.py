@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "sceau.journal",
     "sceau.vault",
     "sceau.identity",
+    "sceau.notary",
     "sceau.pieces",
 ]
 

@@ -42,13 +42,19 @@ def test_production_refuses_development_settings(tmp_path):
         load(env(tmp_path, SCEAU_PRODUCTION="true", SCEAU_DEBUG="true", SCEAU_SECRET_KEY=key))
     with pytest.raises(ConfigError, match="HTTPS"):
         load(env(tmp_path, SCEAU_PRODUCTION="true", SCEAU_SECRET_KEY=key))
+    safe = {
+        "SCEAU_PRODUCTION": "true",
+        "SCEAU_SECRET_KEY": key,
+        "SCEAU_HTTPS": "true",
+        "SCEAU_PUBLIC_URL": "https://mespieces.example",
+    }
+    with pytest.raises(ConfigError, match="SCEAU_TSA_URL"):  # the built-in TSA is not qualified
+        load(env(tmp_path, **safe))
+    with pytest.raises(ConfigError, match="SCEAU_TSA_ROOTS"):
+        load(env(tmp_path, **safe, SCEAU_TSA_URL="https://tsa.example/tsp"))
+    roots = tmp_path / "roots.pem"
+    roots.write_text("-----BEGIN CERTIFICATE-----\n")
     cfg = load(
-        env(
-            tmp_path,
-            SCEAU_PRODUCTION="true",
-            SCEAU_SECRET_KEY=key,
-            SCEAU_HTTPS="true",
-            SCEAU_PUBLIC_URL="https://mespieces.example",
-        )
+        env(tmp_path, **safe, SCEAU_TSA_URL="https://tsa.example/tsp", SCEAU_TSA_ROOTS=str(roots))
     )
-    assert cfg.production
+    assert cfg.production and cfg.tsa_url

@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -644,8 +643,8 @@ def test_chunked_verification_reports_like_the_stream(small_chunks, tmp_path, jo
     assert "line 51: entry 51: expected index 50" in failure(export, jobs=jobs)
 
 
-def test_two_hundred_thousand_entries_in_a_few_seconds(tmp_path):
-    n = 200_000
+def test_large_export_checked_in_parallel_chunks(tmp_path):
+    n = 200_000  # several 8192-line chunks per worker, four tree-head intervals
     directory = tmp_path / "big"
     directory.mkdir()
     compact = CompactRange()
@@ -667,11 +666,10 @@ def test_two_hundred_thousand_entries_in_a_few_seconds(tmp_path):
     (directory / "tree-head.json").write_text(json.dumps(heads.pop()))
     (directory / "tree-heads.jsonl").write_text("".join(json.dumps(h) + "\n" for h in heads))
     (directory / "public-keys.pem").write_bytes(pem(KEY))
-    start = time.perf_counter()
+    # Timing belongs to benchmarks/journal.py (make bench); here only the many-chunk, parallel
+    # path is checked for correctness.
     report = verify_export(directory, jobs=min(os.cpu_count() or 1, 8))
-    elapsed = time.perf_counter() - start
     assert (report.entries, report.earlier_heads) == (n, 3)
-    assert elapsed < 5, f"{n} entries took {elapsed:.1f} s"
 
 
 def test_tree_head_round_trip():
@@ -684,3 +682,13 @@ def test_tree_head_round_trip():
         TreeHead.from_json({**head.fields, "timestamp": "yesterday"})
     with pytest.raises(InputError, match="signature is not base64"):
         TreeHead.from_json({**head.fields, "signature": "***"})
+
+
+def test_verify_lines_takes_str_lines_from_the_server(log):
+    lines = (json.dumps({"index": i, "leaf": leaf}) for i, leaf in enumerate(log.leaves))
+    head = TreeHead.from_json(log.head(50))
+    earlier = [TreeHead.from_json(log.head(s), f"head {s}") for s in HEADS]
+    report = verifier.verify_lines(lines, head, earlier_heads=earlier)
+    assert (report.entries, report.earlier_heads, report.root_hash) == (50, 4, log.root(50))
+    with pytest.raises(VerificationError, match="ends after 0 entries"):
+        verifier.verify_lines([], head)

@@ -40,11 +40,31 @@ def _prune_journal() -> str:
     return f"journal : {transparency.prune()} entrée(s) élaguée(s)"
 
 
+def _stamp_pending() -> str:
+    from sceau.notary.services import stamp_pending
+
+    done, pending = stamp_pending()
+    return f"avis : {done} horodaté(s), {pending} en attente de l'autorité d'horodatage"
+
+
+def _stamp_tree_head() -> str:
+    from sceau.notary.errors import NotaryError
+    from sceau.notary.services import stamp_tree_head
+
+    try:
+        stamp = stamp_tree_head()
+    except NotaryError as exc:
+        return f"horodatage du journal : reporté ({exc.code})"
+    return f"horodatage du journal : {'taille ' + str(stamp.tree_size) if stamp else 'à jour'}"
+
+
 # name -> (function, minimum seconds between two runs)
 JOBS: dict[str, tuple[Callable[[], str], int]] = {
     "purge": (_purge, 0),
     "sweep": (_sweep, 3600),
     "tree_head": (_tree_head, 0),
+    "stamp_notices": (_stamp_pending, 0),
+    "stamp_tree_head": (_stamp_tree_head, 0),
     "prune_journal": (_prune_journal, 86400),
 }
 

@@ -153,7 +153,9 @@ def sign_tree_head(
     return {**fields, "signature": base64.b64encode(signature).decode("ascii")}
 
 
-_RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)")
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
 
 
 def parse_time(value: object) -> datetime:
@@ -322,10 +324,19 @@ def _unserialisable(value: object) -> Any:
 _leaf_decode = json.JSONDecoder(
     parse_float=_reject, parse_int=_parse_int, parse_constant=_reject
 ).raw_decode
-# The C encoder with exactly the options of canonical_json's json.dumps, plus sorted keys.
-_sorted_encode = c_make_encoder(
-    None, _unserialisable, encode_basestring, None, ":", ",", True, False, False
-)
+# The C encoder with exactly the options of canonical_json's json.dumps, plus sorted keys
+# (made once: json.dumps would build it for every call).
+if c_make_encoder is not None:
+    _sorted_encode = c_make_encoder(
+        None, _unserialisable, encode_basestring, None, ":", ",", True, False, False
+    )
+else:  # pragma: no cover (Python without the _json accelerator)
+    _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+    def _sorted_encode(value: object, _level: int) -> list[str]:
+        return [_encoder.encode(value)]
+
+
 # UTF-8 lead bytes of U+E000..U+10FFFF: only there can UTF-16 key order differ from Python's.
 _HIGH_CHARS = re.compile(rb"[\xee-\xf4]")
 _FAST_LINE = re.compile(r'\{"index": ?(0|[1-9][0-9]{0,17}), ?"leaf": ?"')
@@ -829,8 +840,9 @@ def _verify_full(
     finally:
         results.close()  # stops the worker processes at once on a failure
     if total != size:
+        hint = " (an empty file is read as a full export)" if total == 0 else ""
         raise VerificationError(
-            f"the export ends after {total} entries but {head.describe()} covers {size}"
+            f"the export ends after {total} entries but {head.describe()} covers {size}{hint}"
         )
     assert not pending  # every checkpoint size is <= size, so all were reached
     return VerificationReport(
@@ -1011,7 +1023,11 @@ def verify_export(
 
 
 def _default_jobs() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -223,15 +223,23 @@ def recipient_for_credential(credential: AccessCredential) -> Recipient:
 def login_recipient(identifier: str, code: str, client_ip: str) -> Recipient:
     credential = identity.verify_credential(identifier, code, client_ip)
     recipient = recipient_for_credential(credential)
-    record(
-        recipient_actor(recipient),
-        "pieces:recipient:logged_in",
-        object_kind="recipient",
-        object_id=recipient.pk,
-        office_id=recipient.dossier.office_id,
-        dossier_id=recipient.dossier_id,
-        details={"ip": client_ip},
-    )
+    with transaction.atomic():
+        first = not JournalEntry.objects.filter(
+            action="pieces:recipient:logged_in",
+            object_id=str(recipient.pk),
+            dossier_id=recipient.dossier_id,
+        ).exists()
+        entry = record(
+            recipient_actor(recipient),
+            "pieces:recipient:logged_in",
+            object_kind="recipient",
+            object_id=recipient.pk,
+            office_id=recipient.dossier.office_id,
+            dossier_id=recipient.dossier_id,
+            details={"ip": client_ip, "first_access": first},
+        )
+        if first:
+            _notify("first_access", recipient, entry)
     return recipient
 
 
@@ -305,7 +313,7 @@ def _set_expiry(user: User, document: Document, new_expiry: datetime, reason: st
     old = document.expires_at
     document.expires_at = new_expiry
     document.save(update_fields=["expires_at"])
-    record(
+    entry = record(
         officer(user),
         "pieces:document:extended",
         object_kind="document",
@@ -319,6 +327,9 @@ def _set_expiry(user: User, document: Document, new_expiry: datetime, reason: st
             "sha256": document.sha256,
         },
     )
+    until = f"prolongation jusqu'au {_fr_date(new_expiry - timedelta(seconds=1))}"
+    for recipient in _audience(document).select_related("dossier__office"):
+        _notify("provision", recipient, entry, document, until)
 
 
 def extend_document(user: User, document: Document, until: date) -> Document:
@@ -374,6 +385,45 @@ def _fr_date(moment: datetime) -> str:
     return f"{paris_date(moment):%d/%m/%Y}"
 
 
+# --- notices (avis horodatés) ---------------------------------------------------------------
+
+
+def _audience(document: Document) -> QuerySet[Recipient]:
+    if document.visible_to_all:
+        return document.dossier.recipients.all()
+    return document.recipients.all()
+
+
+def _notify(
+    kind: str,
+    recipient: Recipient,
+    entry: JournalEntry,
+    document: Document | None = None,
+    detail: str = "",
+) -> None:
+    """One timestamped notice for one recipient, in the transaction of the operation."""
+    from sceau.notary.notices import NoticeFacts
+    from sceau.notary.services import create_notice
+
+    dossier = recipient.dossier
+    facts = NoticeFacts(
+        kind=kind,
+        office=dossier.office.name,
+        dossier_id=dossier.pk,
+        dossier_reference=dossier.reference,
+        recipient_id=recipient.pk,
+        recipient_name=recipient.name,
+        event_time=entry.recorded_at,
+        journal_index=entry.index,
+        detail=detail,
+        document_id=document.pk if document else None,
+        document_name=document.name if document else None,
+        document_sha256=document.sha256 if document else None,
+        available_until=document.expires_at if document else None,
+    )
+    create_notice(facts, dossier.office_id)
+
+
 # --- deposit -------------------------------------------------------------------------------
 
 
@@ -424,6 +474,8 @@ def deposit(
                 "recipients": [r.pk for r in chosen] or "all",
             },
         )
+        for recipient in _audience(document).select_related("dossier__office"):
+            _notify("provision", recipient, entry, document, "dépôt")
     document.journal_index = entry.index
     return document
 
@@ -490,6 +542,7 @@ def consult(recipient: Recipient, document_id: int, mode: str) -> OpenedDocument
             dossier_id=document.dossier_id,
             details={"sha256": document.sha256, "mode": mode},
         )
+        previous = Consultation.objects.filter(document=document, recipient=recipient).count()
         Consultation.objects.create(
             document=document,
             recipient=recipient,
@@ -497,6 +550,8 @@ def consult(recipient: Recipient, document_id: int, mode: str) -> OpenedDocument
             mode=mode,
             journal_index=entry.index,
         )
+        what = "première consultation" if previous == 0 else f"consultation n° {previous + 1}"
+        _notify("consultation", recipient, entry, document, what)
     chunks = _guarded(recipient, document, vault.open_blob(document.blob))
     return OpenedDocument(document, entry.index, chunks)
 

@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("etude/dossiers/<int:dossier_id>/documents/", views.document_upload, name="upload"),
     path("etude/dossiers/<int:dossier_id>/journal/", views.dossier_journal, name="journal"),
+    path("etude/dossiers/<int:dossier_id>/preuves/", views.evidence_bundle, name="evidence"),
     path(
         "etude/destinataires/<int:recipient_id>/identifiants/",
         views.credentials_issue,
@@ -32,7 +33,28 @@ urlpatterns = [
         views.document_extend,
         name="document_extend",
     ),
+    path(
+        "etude/avis/<int:notice_id>/pdf/", views.officer_notice, {"what": "pdf"}, name="notice_pdf"
+    ),
+    path(
+        "etude/avis/<int:notice_id>/jeton/",
+        views.officer_notice,
+        {"what": "token"},
+        name="notice_token",
+    ),
     path("acces/", views.access_login, name="access_login"),
+    path(
+        "acces/avis/<int:notice_id>/pdf/",
+        views.access_notice,
+        {"what": "pdf"},
+        name="access_notice_pdf",
+    ),
+    path(
+        "acces/avis/<int:notice_id>/jeton/",
+        views.access_notice,
+        {"what": "token"},
+        name="access_notice_token",
+    ),
     path("acces/dossier/", views.access_dossier, name="access_dossier"),
     path(
         "acces/documents/<int:document_id>/voir/",

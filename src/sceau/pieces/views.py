@@ -11,10 +11,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sceau.api.pieces import single_upload
-from sceau.core.errors import SceauError
+from sceau.core.errors import Conflict, NotFound, SceauError
 from sceau.core.http import client_ip, error_body, error_status
 from sceau.core.web import domain_errors, officer_required, render_error
 from sceau.identity.auth import holder_for_session, start_holder_session
+from sceau.notary import services as notary
+from sceau.notary.models import Notice
 from sceau.pieces import services
 from sceau.pieces.errors import InvalidInput
 from sceau.pieces.forms import (
@@ -103,6 +105,8 @@ def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
             "dossier": dossier,
             "recipients": recipients,
             "documents": documents,
+            "notices": notary.notices_for_dossier(dossier.pk),
+            "authority": notary.get_timestamper(),
             "recipient_form": RecipientForm(prefix="new"),
             "signification_form": SignificationForm(),
             "extension_form": ExtensionForm(),
@@ -279,6 +283,8 @@ def access_dossier(request: HttpRequest) -> HttpResponse:
             "documents": documents,
             "opposition": services.opposition_deadline(recipient),
             "opposition_text": services.opposition_information(recipient),
+            "notices": notary.notices_for_recipient(recipient.pk),
+            "authority": notary.get_timestamper(),
         },
     )
 
@@ -299,3 +305,54 @@ def access_document(request: HttpRequest, document_id: int, mode: str) -> HttpRe
 def access_logout(request: HttpRequest) -> HttpResponse:
     request.session.flush()
     return redirect("pieces:access_login")
+
+
+# --- timestamped notices -------------------------------------------------------------------
+
+
+def _notice_file(notice, what: str) -> HttpResponse:
+    if what == "pdf":
+        response = HttpResponse(bytes(notice.pdf), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="avis-{notice.pk}.pdf"'
+        return response
+    if notice.pending:
+        raise Conflict("L'autorité d'horodatage n'a pas encore répondu : réessayez plus tard.")
+    response = HttpResponse(bytes(notice.token), content_type="application/timestamp-token")
+    response["Content-Disposition"] = f'attachment; filename="avis-{notice.pk}.tsr"'
+    return response
+
+
+@officer_required
+@require_GET
+@domain_errors
+def officer_notice(request: HttpRequest, notice_id: int, what: str) -> HttpResponse:
+    notice = Notice.objects.filter(pk=notice_id, office_id=request.user.office_id).first()
+    if notice is None:
+        raise NotFound("Cet avis n'existe pas ou n'appartient pas à votre étude.")
+    return _notice_file(notice, what)
+
+
+@require_GET
+def access_notice(request: HttpRequest, notice_id: int, what: str) -> HttpResponse:
+    recipient = _holder_recipient(request)
+    if recipient is None:
+        return redirect("pieces:access_login")
+    notice = Notice.objects.filter(pk=notice_id, recipient_id=recipient.pk).first()
+    try:
+        if notice is None:
+            raise NotFound("Cet avis n'existe pas ou ne vous concerne pas.")
+        return _notice_file(notice, what)
+    except SceauError as exc:
+        return render_error(request, exc, back="/acces/dossier/")
+
+
+@officer_required
+@require_GET
+@domain_errors
+def evidence_bundle(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    from sceau.notary.evidence import build_bundle
+
+    dossier = services.get_dossier(request.user, dossier_id)
+    response = HttpResponse(build_bundle(dossier), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="preuves-{dossier.pk}.zip"'
+    return response

@@ -1,0 +1,1 @@
+"""Notary: RFC 3161 timestamps, the test PKI and signatures (Django-free core)."""

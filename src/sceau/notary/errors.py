@@ -1,0 +1,74 @@
+"""Errors raised by the notary core (timestamps, PKI, signatures).
+
+Every error carries ``message`` (French, shown to users, says what to do next), ``code`` (a short
+English slug for programs and logs) and ``detail`` (optional English text for logs only, never
+shown to users).
+"""
+
+from __future__ import annotations
+
+
+class NotaryError(Exception):
+    """Base class of every notary error."""
+
+    code: str = "notary_error"
+    default_message: str = (
+        "Une erreur est survenue lors de l'horodatage ou de la signature. Réessayez dans "
+        "quelques instants ; si le problème persiste, contactez l'administrateur de la plateforme."
+    )
+
+    def __init__(self, message: str | None = None, *, detail: str | None = None) -> None:
+        self.message: str = message or self.default_message
+        self.detail: str | None = detail
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        if self.detail:
+            return f"{self.message} [{self.code}: {self.detail}]"
+        return self.message
+
+
+class TimestampRefused(NotaryError):
+    """The authority's answer does not check out (status, imprint, nonce, signature, chain).
+
+    Retrying the same authority is unlikely to help: its configuration or trust anchors need
+    attention.
+    """
+
+    code = "timestamp_refused"
+    default_message = (
+        "Le jeton d'horodatage n'a pas pu être validé : il ne correspond pas au document ou "
+        "l'autorité d'horodatage n'est pas reconnue. Vérifiez la configuration de l'autorité "
+        "d'horodatage (adresse, certificats racines) ; si le problème persiste, contactez "
+        "l'administrateur de la plateforme."
+    )
+
+
+class AuthorityUnavailable(NotaryError):
+    """The authority could not be reached (network error, time-out, HTTP 5xx): retry later."""
+
+    code = "tsa_unavailable"
+    default_message = (
+        "L'autorité d'horodatage ne répond pas pour le moment. L'horodatage sera retenté "
+        "automatiquement ; aucune action n'est nécessaire de votre part."
+    )
+
+
+class SignatureError(NotaryError):
+    """A document could not be signed, or its signature does not check out."""
+
+    code = "signature_error"
+    default_message = (
+        "La signature du document a échoué. Réessayez dans quelques instants ; si le problème "
+        "persiste, contactez l'administrateur de la plateforme."
+    )
+
+
+class PkiError(NotaryError):
+    """The certificates or keys on disk cannot be used as they are."""
+
+    code = "pki_error"
+    default_message = (
+        "Les certificats de la plateforme sont illisibles ou incomplets. Contactez "
+        "l'administrateur de la plateforme."
+    )

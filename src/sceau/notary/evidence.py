@@ -1,0 +1,108 @@
+"""The evidence bundle of a dossier: everything a third party needs to check it offline."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from sceau.journal import signing, transparency
+from sceau.journal.models import JournalEntry
+from sceau.notary import services as notary
+from sceau.pieces.models import Dossier
+
+README = """\
+DOSSIER DE PREUVE — {reference}
+Produit par Sceau le {made_at} (UTC), étude : {office}
+
+Ce fichier zip permet de vérifier, sans faire confiance au serveur de l'étude :
+
+1. documents/empreintes.sha256
+   L'empreinte SHA-256 de chaque document déposé. Pour vérifier un document que vous avez
+   téléchargé :  sha256sum -c documents/empreintes.sha256   (dans le dossier des fichiers)
+   ou comparez  sha256sum FICHIER  à la ligne correspondante.
+
+2. avis/AVIS.pdf, avis/AVIS.tsr, avis/AVIS.json
+   Chaque avis horodaté de mise à disposition, de consultation ou de premier accès : le PDF
+   lisible, sa forme JSON, et le jeton d'horodatage RFC 3161 qui porte sur les octets du PDF.
+       openssl ts -verify -data avis/AVIS.pdf -in avis/AVIS.tsr -token_in \\
+                  -CAfile certificats/horodatage.pem
+   doit afficher « Verification: OK ». Modifier un seul octet du PDF fait échouer la
+   vérification. Autorité d'horodatage : {authority}.
+
+3. journal/
+   Les entrées du journal qui concernent ce dossier (entries.jsonl), chacune avec sa preuve
+   d'inclusion dans l'arbre de Merkle du journal, l'en-tête d'arbre signé (tree-head.json) et les
+   clés publiques qui le signent (public-keys.pem).
+       sceau-verify journal/
+   vérifie la signature, la forme de chaque entrée et chaque preuve d'inclusion (RFC 9162).
+
+4. Tout à la fois :  sceau-verify --bundle ce-fichier.zip
+   vérifie les empreintes annoncées, chaque jeton d'horodatage et le journal, hors ligne.
+
+5. Les documents signés (titre exécutoire, procès-verbaux) se vérifient avec un validateur de
+   signatures PDF (Adobe Acrobat Reader, ou  pdfsig FICHIER.pdf  de poppler).
+"""
+
+
+def build_bundle(dossier: Dossier) -> bytes:
+    """The zip, in memory (a dossier's notices and journal are small)."""
+    from datetime import UTC, datetime
+
+    head = transparency.make_tree_head()
+    stamper = notary.get_timestamper()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        docs = list(dossier.documents.order_by("pk"))
+        zf.writestr(
+            "documents/empreintes.sha256",
+            "".join(f"{d.sha256}  {d.name}\n" for d in docs),
+        )
+        zf.writestr(
+            "documents/documents.json",
+            json.dumps(
+                [
+                    {
+                        "id": d.pk,
+                        "name": d.name,
+                        "sha256": d.sha256,
+                        "size": d.size,
+                        "deposited_at": d.deposited_at.isoformat(),
+                        "expires_at": d.expires_at.isoformat(),
+                        "purged_at": d.purged_at.isoformat() if d.purged_at else None,
+                    }
+                    for d in docs
+                ],
+                ensure_ascii=False,
+                indent=2,
+            ),
+        )
+        for n in notary.notices_for_dossier(dossier.pk):
+            zf.writestr(f"avis/{n.pk}.json", n.canonical)
+            zf.writestr(f"avis/{n.pk}.pdf", bytes(n.pdf))
+            if not n.pending:
+                zf.writestr(f"avis/{n.pk}.tsr", bytes(n.token))
+        entries = JournalEntry.objects.filter(
+            dossier_id=dossier.pk, index__lt=head.tree_size
+        ).order_by("index")
+        lines = []
+        for entry in entries:
+            line = transparency.export_line(entry)
+            line["inclusion"] = [
+                h.hex() for h in transparency.inclusion_proof(entry.index, head.tree_size)
+            ]
+            lines.append(json.dumps(line, ensure_ascii=False))
+        zf.writestr("journal/entries.jsonl", "".join(f"{ln}\n" for ln in lines))
+        zf.writestr("journal/tree-head.json", json.dumps(head.as_json(), indent=2) + "\n")
+        zf.writestr("journal/public-keys.pem", signing.public_keys_pem())
+        zf.writestr("certificats/horodatage.pem", stamper.certificates_pem())
+        zf.writestr(
+            "LISEZMOI.txt",
+            README.format(
+                reference=dossier.reference,
+                made_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                office=dossier.office.name,
+                authority=stamper.label,
+            ),
+        )
+    return buffer.getvalue()

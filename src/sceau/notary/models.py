@@ -1,0 +1,62 @@
+"""Timestamped notices (avis horodatés) and the timestamps of journal tree heads."""
+
+from __future__ import annotations
+
+import json
+
+from django.db import models
+
+
+class Notice(models.Model):
+    """A notice of provision, consultation or first access, with its PDF and RFC 3161 token.
+
+    The token is requested after the operation commits; while the authority cannot be reached
+    the notice stays ``pending`` and ``sceau worker`` retries until it answers.
+    """
+
+    PROVISION = "provision"
+    CONSULTATION = "consultation"
+    FIRST_ACCESS = "first_access"
+    KINDS = [
+        (PROVISION, "Avis de mise à disposition"),
+        (CONSULTATION, "Avis de consultation"),
+        (FIRST_ACCESS, "Avis de premier accès"),
+    ]
+
+    kind = models.CharField(max_length=20, choices=KINDS)
+    office_id = models.BigIntegerField(db_index=True)
+    dossier_id = models.BigIntegerField(db_index=True)
+    recipient_id = models.BigIntegerField(null=True, db_index=True)
+    document_id = models.BigIntegerField(null=True)
+    event_journal_index = models.BigIntegerField(help_text="The journaled operation noticed.")
+    canonical = models.TextField(help_text="RFC 8785 JSON of the notice, as rendered in the PDF.")
+    pdf = models.BinaryField()
+    pdf_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    token = models.BinaryField(null=True)
+    stamped_at = models.DateTimeField(null=True, help_text="genTime of the token.")
+    authority = models.CharField(max_length=200, blank=True)
+    qualified = models.BooleanField(default=False)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    @property
+    def pending(self) -> bool:
+        return self.token is None
+
+    @property
+    def recipient_name(self) -> str:
+        return json.loads(self.canonical)["recipient"]["name"]
+
+
+class TreeHeadStamp(models.Model):
+    """An RFC 3161 token over the canonical JSON of a signed tree head."""
+
+    tree_size = models.BigIntegerField(unique=True)
+    token = models.BinaryField()
+    stamped_at = models.DateTimeField()
+    authority = models.CharField(max_length=200)
+    qualified = models.BooleanField(default=False)

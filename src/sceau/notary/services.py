@@ -1,0 +1,153 @@
+"""Notices and timestamps seen from Django: the configured authority, Notice rows, retries."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+
+from cryptography import x509
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from sceau.journal.services import Actor, record
+from sceau.notary import notices
+from sceau.notary.errors import AuthorityUnavailable, TimestampRefused
+from sceau.notary.models import Notice, TreeHeadStamp
+from sceau.notary.pki import ensure_test_pki
+from sceau.notary.timestamps import BuiltinTimeStamper, HttpTimeStamper, TimeStamper
+
+log = logging.getLogger(__name__)
+
+
+@functools.cache
+def get_timestamper() -> TimeStamper:
+    """The configured authority, or the built-in (non qualified) one of the test PKI."""
+    cfg = settings.CONFIG
+    if cfg.tsa_url:
+        roots = x509.load_pem_x509_certificates(cfg.tsa_roots.read_bytes())
+        return HttpTimeStamper(
+            cfg.tsa_url,
+            roots,
+            username=cfg.tsa_username or None,
+            password=cfg.tsa_password or None,
+            qualified=cfg.tsa_qualified,
+        )
+    return BuiltinTimeStamper(ensure_test_pki(cfg.data_dir / "pki"))
+
+
+def reset() -> None:
+    get_timestamper.cache_clear()
+
+
+def create_notice(facts: notices.NoticeFacts, office_id: int) -> Notice:
+    """Render and store a notice inside the caller's transaction; stamp it after commit."""
+    stamper = get_timestamper()
+    pdf = notices.render_pdf(facts, stamper.label, stamper.qualified)
+    notice = Notice.objects.create(
+        kind=facts.kind,
+        office_id=office_id,
+        dossier_id=facts.dossier_id,
+        recipient_id=facts.recipient_id,
+        document_id=facts.document_id,
+        event_journal_index=facts.journal_index,
+        canonical=notices.canonical(facts, stamper.label, stamper.qualified),
+        pdf=pdf,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        authority=stamper.label,
+        qualified=stamper.qualified,
+    )
+    record(
+        Actor.system("sceau notary"),
+        "notary:notice:created",
+        object_kind="notice",
+        object_id=notice.pk,
+        office_id=office_id,
+        dossier_id=facts.dossier_id,
+        details={
+            "kind": facts.kind,
+            "pdf_sha256": notice.pdf_sha256,
+            "event_index": facts.journal_index,
+            "recipient": facts.recipient_id,
+            "document": facts.document_id,
+        },
+    )
+    notice_id = notice.pk
+    transaction.on_commit(lambda: stamp_notice(notice_id))
+    return notice
+
+
+def stamp_notice(notice_id: int) -> bool:
+    """Ask the authority for the notice's token; False (kept pending) if it cannot answer."""
+    notice = Notice.objects.filter(pk=notice_id, token=None).first()
+    if notice is None:
+        return True
+    try:
+        stamp = get_timestamper().stamp(bytes(notice.pdf))
+    except (AuthorityUnavailable, TimestampRefused) as exc:
+        Notice.objects.filter(pk=notice_id).update(
+            attempts=notice.attempts + 1, last_error=f"{exc.code}: {exc.detail or exc}"[:300]
+        )
+        log.warning("notice %s not stamped yet: %s", notice_id, exc)
+        return False
+    with transaction.atomic():
+        updated = Notice.objects.filter(pk=notice_id, token=None).update(
+            token=stamp.token, stamped_at=stamp.gen_time, last_error=""
+        )
+        if updated:
+            record(
+                Actor.system("sceau notary"),
+                "notary:notice:stamped",
+                object_kind="notice",
+                object_id=notice_id,
+                office_id=notice.office_id,
+                dossier_id=notice.dossier_id,
+                details={
+                    "gen_time": stamp.gen_time.isoformat(),
+                    "serial": str(stamp.serial),
+                    "authority": stamp.tsa_name,
+                },
+            )
+    return True
+
+
+def stamp_pending(limit: int = 200) -> tuple[int, int]:
+    """Retry pending notices (oldest first); return (stamped now, still pending)."""
+    done = 0
+    for pk in Notice.objects.filter(token=None).order_by("pk").values_list("pk", flat=True)[:limit]:
+        if stamp_notice(pk):
+            done += 1
+        else:
+            break  # the authority is down: do not hammer it, the next round retries
+    return done, Notice.objects.filter(token=None).count()
+
+
+def notices_for_dossier(dossier_id: int) -> QuerySet[Notice]:
+    return Notice.objects.filter(dossier_id=dossier_id)
+
+
+def notices_for_recipient(recipient_id: int) -> QuerySet[Notice]:
+    return Notice.objects.filter(recipient_id=recipient_id)
+
+
+def stamp_tree_head(min_seconds: int = 300) -> TreeHeadStamp | None:
+    """Timestamp the latest signed tree head, at most once every ``min_seconds``."""
+    from sceau.journal.canonical import canonical_json
+    from sceau.journal.transparency import latest_tree_head
+
+    head = latest_tree_head()
+    if head is None or TreeHeadStamp.objects.filter(tree_size=head.tree_size).exists():
+        return None
+    last = TreeHeadStamp.objects.order_by("-stamped_at").first()
+    if last and (timezone.now() - last.stamped_at).total_seconds() < min_seconds:
+        return None
+    stamp = get_timestamper().stamp(canonical_json(head.as_json()).encode())
+    return TreeHeadStamp.objects.create(
+        tree_size=head.tree_size,
+        token=stamp.token,
+        stamped_at=stamp.gen_time,
+        authority=stamp.tsa_name,
+        qualified=get_timestamper().qualified,
+    )
