@@ -1037,7 +1037,10 @@ def main(argv: list[str] | None = None) -> int:
         description="Vérifie un export du journal Sceau (RFC 9162) / "
         "verify an export of the Sceau journal.",
     )
-    parser.add_argument("directory", type=Path, help="export directory")
+    parser.add_argument("directory", type=Path, nargs="?", help="export directory")
+    parser.add_argument(
+        "--bundle", type=Path, metavar="FILE.zip", help="an evidence bundle of a dossier"
+    )
     parser.add_argument(
         "--previous",
         type=Path,
@@ -1052,8 +1055,15 @@ def main(argv: list[str] | None = None) -> int:
         help="processes checking entries (default: %(default)s)",
     )
     args = parser.parse_args(argv)
+    if (args.directory is None) == (args.bundle is None):
+        parser.error("give an export directory or --bundle FILE.zip")
     try:
-        report = verify_export(args.directory, args.previous, jobs=args.jobs)
+        if args.bundle is not None:
+            from sceau.journal.bundle import verify_bundle
+
+            report = verify_bundle(args.bundle)
+        else:
+            report = verify_export(args.directory, args.previous, jobs=args.jobs)
     except InputError as exc:
         print(f"sceau-verify: {exc.message}", file=sys.stderr)
         return 2

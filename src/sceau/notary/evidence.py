@@ -7,6 +7,7 @@ import json
 import zipfile
 
 from sceau.journal import signing, transparency
+from sceau.journal.bundle import MANIFEST, MANIFEST_STAMP, manifest_text
 from sceau.journal.models import JournalEntry
 from sceau.notary import services as notary
 from sceau.pieces.models import Dossier
@@ -37,12 +38,24 @@ Ce fichier zip permet de vérifier, sans faire confiance au serveur de l'étude 
        sceau-verify journal/
    vérifie la signature, la forme de chaque entrée et chaque preuve d'inclusion (RFC 9162).
 
-4. Tout à la fois :  sceau-verify --bundle ce-fichier.zip
-   vérifie les empreintes annoncées, chaque jeton d'horodatage et le journal, hors ligne.
+4. MANIFESTE.sha256 et MANIFESTE.tsr
+   L'empreinte de chaque fichier de ce zip, horodatée : sha256sum -c MANIFESTE.sha256 puis
+       openssl ts -verify -data MANIFESTE.sha256 -in MANIFESTE.tsr -token_in \
+                  -CAfile certificats/horodatage.pem
+   Tout à la fois :  sceau-verify --bundle ce-fichier.zip  vérifie le manifeste, chaque jeton
+   d'horodatage, chaque avis et le journal, hors ligne ; un seul fichier modifié le fait échouer.
 
 5. Les documents signés (titre exécutoire, procès-verbaux) se vérifient avec un validateur de
    signatures PDF (Adobe Acrobat Reader, ou  pdfsig FICHIER.pdf  de poppler).
 """
+
+
+class _Members:
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
+    def writestr(self, name: str, data: str | bytes) -> None:
+        self.files[name] = data.encode() if isinstance(data, str) else data
 
 
 def build_bundle(dossier: Dossier) -> bytes:
@@ -51,58 +64,67 @@ def build_bundle(dossier: Dossier) -> bytes:
 
     head = transparency.make_tree_head()
     stamper = notary.get_timestamper()
+    # Members are gathered first: the timestamped manifest covers them all.
+    files: dict[str, bytes] = {}
+    zf = _Members(files)
+    docs = list(dossier.documents.order_by("pk"))
+    zf.writestr(
+        "documents/empreintes.sha256",
+        "".join(f"{d.sha256}  {d.name}\n" for d in docs),
+    )
+    zf.writestr(
+        "documents/documents.json",
+        json.dumps(
+            [
+                {
+                    "id": d.pk,
+                    "name": d.name,
+                    "sha256": d.sha256,
+                    "size": d.size,
+                    "deposited_at": d.deposited_at.isoformat(),
+                    "expires_at": d.expires_at.isoformat(),
+                    "purged_at": d.purged_at.isoformat() if d.purged_at else None,
+                }
+                for d in docs
+            ],
+            ensure_ascii=False,
+            indent=2,
+        ),
+    )
+    for n in notary.notices_for_dossier(dossier.pk):
+        zf.writestr(f"avis/{n.pk}.json", n.canonical)
+        zf.writestr(f"avis/{n.pk}.pdf", bytes(n.pdf))
+        if not n.pending:
+            zf.writestr(f"avis/{n.pk}.tsr", bytes(n.token))
+    entries = JournalEntry.objects.filter(dossier_id=dossier.pk, index__lt=head.tree_size).order_by(
+        "index"
+    )
+    lines = []
+    for entry in entries:
+        line = transparency.export_line(entry)
+        line["inclusion"] = [
+            h.hex() for h in transparency.inclusion_proof(entry.index, head.tree_size)
+        ]
+        lines.append(json.dumps(line, ensure_ascii=False))
+    zf.writestr("journal/entries.jsonl", "".join(f"{ln}\n" for ln in lines))
+    zf.writestr("journal/tree-head.json", json.dumps(head.as_json(), indent=2) + "\n")
+    zf.writestr("journal/public-keys.pem", signing.public_keys_pem())
+    zf.writestr("certificats/horodatage.pem", stamper.certificates_pem())
+    zf.writestr(
+        "LISEZMOI.txt",
+        README.format(
+            reference=dossier.reference,
+            made_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            office=dossier.office.name,
+            authority=stamper.label,
+        ),
+    )
+    manifest = manifest_text(files).encode()
+    token = stamper.stamp(manifest).token
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        docs = list(dossier.documents.order_by("pk"))
-        zf.writestr(
-            "documents/empreintes.sha256",
-            "".join(f"{d.sha256}  {d.name}\n" for d in docs),
-        )
-        zf.writestr(
-            "documents/documents.json",
-            json.dumps(
-                [
-                    {
-                        "id": d.pk,
-                        "name": d.name,
-                        "sha256": d.sha256,
-                        "size": d.size,
-                        "deposited_at": d.deposited_at.isoformat(),
-                        "expires_at": d.expires_at.isoformat(),
-                        "purged_at": d.purged_at.isoformat() if d.purged_at else None,
-                    }
-                    for d in docs
-                ],
-                ensure_ascii=False,
-                indent=2,
-            ),
-        )
-        for n in notary.notices_for_dossier(dossier.pk):
-            zf.writestr(f"avis/{n.pk}.json", n.canonical)
-            zf.writestr(f"avis/{n.pk}.pdf", bytes(n.pdf))
-            if not n.pending:
-                zf.writestr(f"avis/{n.pk}.tsr", bytes(n.token))
-        entries = JournalEntry.objects.filter(
-            dossier_id=dossier.pk, index__lt=head.tree_size
-        ).order_by("index")
-        lines = []
-        for entry in entries:
-            line = transparency.export_line(entry)
-            line["inclusion"] = [
-                h.hex() for h in transparency.inclusion_proof(entry.index, head.tree_size)
-            ]
-            lines.append(json.dumps(line, ensure_ascii=False))
-        zf.writestr("journal/entries.jsonl", "".join(f"{ln}\n" for ln in lines))
-        zf.writestr("journal/tree-head.json", json.dumps(head.as_json(), indent=2) + "\n")
-        zf.writestr("journal/public-keys.pem", signing.public_keys_pem())
-        zf.writestr("certificats/horodatage.pem", stamper.certificates_pem())
-        zf.writestr(
-            "LISEZMOI.txt",
-            README.format(
-                reference=dossier.reference,
-                made_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                office=dossier.office.name,
-                authority=stamper.label,
-            ),
-        )
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            archive.writestr(name, files[name])
+        archive.writestr(MANIFEST, manifest)
+        archive.writestr(MANIFEST_STAMP, token)
     return buffer.getvalue()
