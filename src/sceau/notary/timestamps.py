@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 import requests
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
+from asn1crypto.parser import parse as asn1_parse
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -261,6 +262,9 @@ def _verify_unguarded(
     if ess is None or not check_ess_certid(signer, ess["certs"][0]):
         raise _refused("signing-certificate(-v2) attribute missing or not matching the signer")
     digest_algorithm = signer_info["digest_algorithm"]["algorithm"].native
+    listed = {algorithm["algorithm"].native for algorithm in signed_data["digest_algorithms"]}
+    if digest_algorithm not in listed:
+        raise _refused(f"digest algorithm {digest_algorithm} not listed in digestAlgorithms")
     econtent = bytes(signed_data["encap_content_info"]["content"])
     try:
         intact, valid = validate_sig_integrity(
@@ -342,9 +346,7 @@ def _check_chain(
 
 def _load_token(token: bytes) -> cms.ContentInfo:
     try:
-        # Parse everything once on a throw-away copy, to refuse damaged structures up front
-        # (asn1crypto parses lazily, and re-encodes slowly once ``.native`` has been taken).
-        cms.ContentInfo.load(token, strict=True).native  # noqa: B018
+        _check_tlv_structure(token)
         content_info = cms.ContentInfo.load(token, strict=True)
         if content_info["content_type"].native != "signed_data":
             raise ValueError(f"content type {content_info['content_type'].native}")
@@ -354,6 +356,23 @@ def _load_token(token: bytes) -> cms.ContentInfo:
     except (ValueError, TypeError, KeyError) as exc:
         raise _refused(f"token is not a DER TimeStampToken: {exc}") from exc
     return content_info
+
+
+def _check_tlv_structure(data: bytes) -> None:
+    """Walk every nested TLV of ``data``; raise ``ValueError`` on damaged lengths or tags.
+
+    asn1crypto parses lazily (and ``.native`` is slow once pyHanko is imported), so a damaged
+    part that nothing reads would otherwise go unnoticed; OpenSSL refuses such tokens.
+    """
+    pending = [data]
+    while pending:
+        chunk = pending.pop()
+        offset = 0
+        while offset < len(chunk):
+            _class, method, _tag, header, contents, trailer = asn1_parse(chunk[offset:])
+            offset += len(header) + len(contents) + len(trailer)
+            if method == 1:  # constructed: its contents are TLVs too
+                pending.append(contents)
 
 
 def _tst_info(content_info: cms.ContentInfo) -> tsp.TSTInfo:
