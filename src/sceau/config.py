@@ -123,6 +123,17 @@ class Config:
     tsa_username: str
     tsa_password: str
     tsa_qualified: bool
+    signature_roots: Path | None
+
+
+def _existing_file(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_file():
+        raise ConfigError(f"{name}={raw!r}: no such file.")
+    return path
 
 
 def ensure_private_dir(path: Path) -> Path:
@@ -230,4 +241,5 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         tsa_username=env.get("SCEAU_TSA_USERNAME", ""),
         tsa_password=env.get("SCEAU_TSA_PASSWORD", ""),
         tsa_qualified=env_bool(env, "SCEAU_TSA_QUALIFIED", False),
+        signature_roots=_existing_file(env, "SCEAU_SIGNATURE_ROOTS"),
     )

@@ -14,6 +14,7 @@ from sceau.identity.models import AccessCredential, User
 from sceau.notary import services as notary
 from sceau.notary.models import Notice
 from sceau.pieces import services as pieces
+from sceau.pieces.errors import InvalidInput
 
 router = Router(tags=["Avis horodatés"])
 ERRORS = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut}
@@ -132,3 +133,35 @@ def evidence(request: HttpRequest, dossier_id: int):
     response = HttpResponse(build_bundle(dossier), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="preuves-{dossier.pk}.zip"'
     return response
+
+
+@router.post(
+    "/notary/validate",
+    auth=OfficerBearer(),
+    response={200: list[dict], 400: ErrorOut, 401: ErrorOut, 415: ErrorOut},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                }
+            },
+        }
+    },
+)
+def validate_signature(request: HttpRequest):
+    """Validation report of every PAdES signature of an uploaded PDF (not kept by Sceau)."""
+    from sceau.api.pieces import single_upload
+    from sceau.notary.errors import NotaryError
+
+    upload = single_upload(request)
+    try:
+        reports = notary.report_for_upload(upload.sealed)
+    except NotaryError as exc:
+        raise InvalidInput(exc.message) from None
+    return [notary.report_as_dict(r) for r in reports]

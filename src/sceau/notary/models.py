@@ -60,3 +60,23 @@ class TreeHeadStamp(models.Model):
     stamped_at = models.DateTimeField()
     authority = models.CharField(max_length=200)
     qualified = models.BooleanField(default=False)
+
+
+class SigningIdentity(models.Model):
+    """Where an officer's signing key lives: a PKCS#12 file or a PKCS#11 token (card, HSM).
+
+    The passphrase or PIN is never stored: the officer types it at each signature.
+    """
+
+    PKCS12 = "pkcs12"
+    PKCS11 = "pkcs11"
+
+    user = models.OneToOneField(
+        "identity.User", on_delete=models.CASCADE, related_name="signing_identity"
+    )
+    source = models.CharField(max_length=10, choices=[(PKCS12, "PKCS#12"), (PKCS11, "PKCS#11")])
+    pkcs12_path = models.CharField(max_length=500, blank=True)
+    pkcs11_lib = models.CharField(max_length=500, blank=True)
+    token_label = models.CharField(max_length=100, blank=True)
+    key_label = models.CharField(max_length=100, blank=True)
+    test_pki = models.BooleanField(default=False, help_text="A TEST certificate, never qualified.")

@@ -84,9 +84,12 @@ PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 """Key types the PKI and the built-in authority accept."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TestPki:
-    """The loaded TEST PKI: certificates, keys and the paths of their files."""
+    """The loaded TEST PKI: certificates, keys and the paths of their files.
+
+    Compare instances through their certificates (keys have no meaningful equality).
+    """
 
     __test__ = False  # not a pytest test class, despite its name
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+from pathlib import Path
 
 from cryptography import x509
 from django.conf import settings
@@ -14,9 +15,18 @@ from django.utils import timezone
 
 from sceau.journal.services import Actor, record
 from sceau.notary import notices
-from sceau.notary.errors import AuthorityUnavailable, TimestampRefused
-from sceau.notary.models import Notice, TreeHeadStamp
+from sceau.notary.errors import AuthorityUnavailable, SignatureError, TimestampRefused
+from sceau.notary.models import Notice, SigningIdentity, TreeHeadStamp
 from sceau.notary.pki import ensure_test_pki
+from sceau.notary.signatures import (
+    SignatureReport,
+    Signer,
+    build_validation_context,
+    sign_pdf,
+    signer_from_pkcs11,
+    signer_from_pkcs12,
+    validate_pdf,
+)
 from sceau.notary.timestamps import BuiltinTimeStamper, HttpTimeStamper, TimeStamper
 
 log = logging.getLogger(__name__)
@@ -151,3 +161,134 @@ def stamp_tree_head(min_seconds: int = 300) -> TreeHeadStamp | None:
         authority=stamp.tsa_name,
         qualified=get_timestamper().qualified,
     )
+
+
+# --- PAdES signatures ----------------------------------------------------------------------
+
+
+def trust_roots() -> list[x509.Certificate]:
+    """Roots accepted for officers' signatures: SCEAU_SIGNATURE_ROOTS, plus the TEST root
+    outside production (labelled as such in every report)."""
+    cfg = settings.CONFIG
+    roots: list[x509.Certificate] = []
+    if cfg.signature_roots is not None:
+        roots += x509.load_pem_x509_certificates(cfg.signature_roots.read_bytes())
+    if not cfg.production:
+        roots.append(ensure_test_pki(cfg.data_dir / "pki").root_cert)
+    return roots
+
+
+def use_test_certificate(user) -> SigningIdentity:
+    """Give an officer the TEST PKI's officer certificate (demo and tests only)."""
+    if settings.CONFIG.production:
+        raise SignatureError(
+            "La PKI de test est refusée en production.", detail="test PKI in production"
+        )
+    pki = ensure_test_pki(settings.CONFIG.data_dir / "pki")
+    identity, _ = SigningIdentity.objects.update_or_create(
+        user=user,
+        defaults={
+            "source": SigningIdentity.PKCS12,
+            "pkcs12_path": str(pki.officer_p12_path),
+            "test_pki": True,
+        },
+    )
+    return identity
+
+
+def signer_for(user, secret: str) -> Signer:
+    """The officer's signer, unlocked with the passphrase (PKCS#12) or PIN (PKCS#11) typed."""
+    identity = SigningIdentity.objects.filter(user=user).first()
+    if identity is None:
+        raise SignatureError(
+            "Aucun certificat de signature n'est configuré pour vous : demandez à "
+            "l'administrateur de l'étude de l'enregistrer.",
+            detail="no SigningIdentity",
+        )
+    if identity.source == SigningIdentity.PKCS11:
+        return signer_from_pkcs11(
+            identity.pkcs11_lib, identity.token_label, secret, identity.key_label
+        )
+    return signer_from_pkcs12(Path(identity.pkcs12_path), secret.encode())
+
+
+def sign_document(user, pdf: bytes, secret: str, *, reason: str, location: str) -> bytes:
+    """PAdES B-T (B-LT with the TEST PKI's CRL) signature by ``user``; journaled."""
+    from sceau.journal.services import Actor, record
+
+    signer = signer_for(user, secret)
+    context = None
+    identity = SigningIdentity.objects.get(user=user)
+    if identity.test_pki:
+        pki = ensure_test_pki(settings.CONFIG.data_dir / "pki")
+        context = build_validation_context([pki.root_cert], crls=[pki.crl()])
+    signed = sign_pdf(
+        pdf,
+        signer,
+        timestamper=get_timestamper().pyhanko_timestamper(),
+        reason=reason,
+        location=location,
+        validation_context=context,
+    )
+    record(
+        Actor("officer", str(user.pk), user.full_name),
+        "notary:pdf:signed",
+        object_kind="pdf",
+        object_id=hashlib.sha256(signed).hexdigest()[:16],
+        office_id=user.office_id,
+        details={
+            "sha256": hashlib.sha256(signed).hexdigest(),
+            "reason": reason,
+            "test_certificate": identity.test_pki,
+        },
+    )
+    return signed
+
+
+def signature_report(pdf: bytes) -> list[SignatureReport]:
+    crls = []
+    if not settings.CONFIG.production:
+        crls.append(ensure_test_pki(settings.CONFIG.data_dir / "pki").crl())
+    return validate_pdf(pdf, trust_roots(), crls=crls)
+
+
+def report_for_upload(sealed) -> list[SignatureReport]:
+    """Validate a PDF that arrived as a sealed upload (decrypted in memory, never on disk)."""
+    from sceau.vault.services import get_vault
+
+    if sealed.media_type != "application/pdf":
+        raise SignatureError(
+            "Seul un fichier PDF peut porter une signature PAdES.",
+            detail=f"media type {sealed.media_type}",
+        )
+    if sealed.size > 50_000_000:
+        raise SignatureError(
+            "Ce PDF dépasse 50 Mo : la vérification en ligne est refusée.",
+            detail="too large to validate in memory",
+        )
+    pdf = b"".join(
+        get_vault().open(
+            sealed.blob_name, sealed.key_id, sealed.wrapped_key, sealed.sha256, sealed.size
+        )
+    )
+    return signature_report(pdf)
+
+
+def report_as_dict(r: SignatureReport) -> dict:
+    return {
+        "field_name": r.field_name,
+        "ok": r.ok,
+        "valid": r.valid,
+        "intact": r.intact,
+        "trusted": r.trusted,
+        "signer_name": r.signer_name,
+        "signer_email": r.signer_email,
+        "signing_time": r.signing_time.isoformat() if r.signing_time else None,
+        "timestamp_time": r.timestamp_time.isoformat() if r.timestamp_time else None,
+        "timestamp_valid": r.timestamp_valid,
+        "chain": list(r.chain),
+        "qualified": r.qualified,
+        "level": r.level,
+        "covers_whole_file": r.covers_whole_file,
+        "problems": list(r.problems),
+    }

@@ -27,7 +27,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
@@ -92,7 +92,7 @@ class Timestamp:
     (SHA-256 for everything :meth:`TimeStamper.stamp` produces).
     """
 
-    token: bytes
+    token: bytes = field(repr=False)
     gen_time: datetime
     serial: int
     tsa_name: str

@@ -56,6 +56,11 @@ def seed() -> dict:
         office, "officier@etude-demo.test", "Maître Claire Martin", password
     )
     token = identity.issue_api_token(officer, "Démo : logiciel de l'étude")
+    from sceau.notary.pki import ensure_test_pki
+    from sceau.notary.services import use_test_certificate
+
+    use_test_certificate(officer)
+    signing_passphrase = ensure_test_pki(settings.DATA_DIR / "pki").officer_p12_passphrase
     plan = [
         (
             "IP-2026-0001",
@@ -114,6 +119,7 @@ def seed() -> dict:
             "password": password,
             "totp_secret": officer.totp_secret,
             "api_token": token,
+            "signing_passphrase_test_pki": signing_passphrase.decode(),
         },
         "dossiers": dossiers,
         "url": settings.CONFIG.public_url,

@@ -42,6 +42,7 @@ urlpatterns = [
         {"what": "token"},
         name="notice_token",
     ),
+    path("etude/signatures/", views.signature_check, name="signature_check"),
     path("acces/", views.access_login, name="access_login"),
     path(
         "acces/avis/<int:notice_id>/pdf/",

@@ -356,3 +356,22 @@ def evidence_bundle(request: HttpRequest, dossier_id: int) -> HttpResponse:
     response = HttpResponse(build_bundle(dossier), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="preuves-{dossier.pk}.zip"'
     return response
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def signature_check(request: HttpRequest) -> HttpResponse:
+    """Upload a PDF and read the validation report of its signatures (the file is not kept)."""
+    from sceau.notary.errors import NotaryError
+
+    reports, error = None, None
+    if request.method == "POST":
+        try:
+            upload = single_upload(request)
+            reports = notary.report_for_upload(upload.sealed)
+        except (SceauError, VaultError, NotaryError) as exc:
+            error = exc.message
+    status = 400 if error else 200
+    return render(
+        request, "notary/signature_check.html", {"reports": reports, "error": error}, status=status
+    )

@@ -44,6 +44,7 @@ class Command(BaseCommand):
         w(f"    mot de passe : {o['password']}")
         w(f"    secret TOTP : {o['totp_secret']}  (code du moment : sceau demo --otp)")
         w(f"    jeton API : {o['api_token']}")
+        w(f"    phrase du certificat de signature de TEST : {o['signing_passphrase_test_pki']}")
         w(f"  Espace destinataire : {data['url']}/acces/")
         for d in data["dossiers"]:
             for r in d["recipients"]:
