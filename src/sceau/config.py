@@ -124,6 +124,7 @@ class Config:
     tsa_password: str
     tsa_qualified: bool
     signature_roots: Path | None
+    pc_rules: Path | None
 
 
 def _existing_file(env: Mapping[str, str], name: str) -> Path | None:
@@ -242,4 +243,5 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         tsa_password=env.get("SCEAU_TSA_PASSWORD", ""),
         tsa_qualified=env_bool(env, "SCEAU_TSA_QUALIFIED", False),
         signature_roots=_existing_file(env, "SCEAU_SIGNATURE_ROOTS"),
+        pc_rules=_existing_file(env, "SCEAU_PC_RULES"),
     )

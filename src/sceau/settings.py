@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "sceau.identity",
     "sceau.notary",
     "sceau.pieces",
+    "sceau.creances",
 ]
 
 MIDDLEWARE = [

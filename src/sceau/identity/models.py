@@ -11,10 +11,17 @@ class Office(models.Model):
 
     name = models.CharField(max_length=200)
     address = models.TextField()
+    departments = models.CharField(
+        max_length=300, blank=True,
+        help_text="Comma-separated départements of its court-of-appeal area (competence).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.name
+
+    def department_codes(self) -> set[str]:
+        return {d.strip().upper() for d in self.departments.split(",") if d.strip()}
 
 
 class UserManager(BaseUserManager["User"]):
@@ -30,7 +37,8 @@ class User(AbstractBaseUser):
 
     OFFICER = "officer"
     AUDITOR = "auditor"
-    ROLES = [(OFFICER, "Commissaire de justice"), (AUDITOR, "Auditeur")]
+    CREDITOR = "creditor"
+    ROLES = [(OFFICER, "Commissaire de justice"), (AUDITOR, "Auditeur"), (CREDITOR, "Créancier")]
 
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=200)
@@ -38,6 +46,7 @@ class User(AbstractBaseUser):
     office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.PROTECT)
     totp_secret = models.CharField(max_length=64)
     is_active = models.BooleanField(default=True)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     USERNAME_FIELD = "email"

@@ -17,13 +17,19 @@ class Notice(models.Model):
     PROVISION = "provision"
     CONSULTATION = "consultation"
     FIRST_ACCESS = "first_access"
+    EVENT = "event"
     KINDS = [
+        (EVENT, "Avis d'événement"),
         (PROVISION, "Avis de mise à disposition"),
         (CONSULTATION, "Avis de consultation"),
         (FIRST_ACCESS, "Avis de premier accès"),
     ]
 
     kind = models.CharField(max_length=20, choices=KINDS)
+    context = models.CharField(
+        max_length=20, default="pieces", help_text="pieces (dossier) or creances (claim)."
+    )
+    party = models.CharField(max_length=10, blank=True, help_text="creditor or debtor (claims).")
     office_id = models.BigIntegerField(db_index=True)
     dossier_id = models.BigIntegerField(db_index=True)
     recipient_id = models.BigIntegerField(null=True, db_index=True)

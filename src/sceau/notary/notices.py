@@ -17,10 +17,12 @@ from sceau.journal.canonical import canonical_json
 
 TITLES = {
     "provision": "Avis horodaté de mise à disposition",
+    "event": "Avis horodaté",
     "consultation": "Avis horodaté de consultation",
     "first_access": "Avis horodaté de premier accès",
 }
 WHAT = {
+    "event": "Événement de la procédure.",
     "provision": "Le document ci-dessous a été mis à disposition du destinataire.",
     "consultation": "Le destinataire a consulté le document ci-dessous.",
     "first_access": "Premier accès du destinataire au système, valant consentement à "
@@ -45,12 +47,16 @@ class NoticeFacts:
     document_name: str | None = None
     document_sha256: str | None = None
     available_until: datetime | None = None
+    context: str = "pieces"
+    party: str = ""
 
     def as_json(self, authority: str, qualified: bool) -> dict:
         utc = self.event_time.astimezone(UTC)
         body = {
             "type": "sceau-avis-horodate/1",
             "kind": self.kind,
+            "context": self.context,
+            "party": self.party,
             "office": self.office,
             "dossier": {"id": self.dossier_id, "reference": self.dossier_reference},
             "recipient": {"id": self.recipient_id, "name": self.recipient_name},

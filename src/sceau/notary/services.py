@@ -135,11 +135,16 @@ def stamp_pending(limit: int = 200) -> tuple[int, int]:
 
 
 def notices_for_dossier(dossier_id: int) -> QuerySet[Notice]:
-    return Notice.objects.filter(dossier_id=dossier_id)
+    return Notice.objects.filter(context="pieces", dossier_id=dossier_id)
 
 
 def notices_for_recipient(recipient_id: int) -> QuerySet[Notice]:
-    return Notice.objects.filter(recipient_id=recipient_id)
+    return Notice.objects.filter(context="pieces", recipient_id=recipient_id)
+
+
+def notices_for_claim(claim_id: int, party: str | None = None) -> QuerySet[Notice]:
+    qs = Notice.objects.filter(context="creances", dossier_id=claim_id)
+    return qs.filter(party=party) if party else qs
 
 
 def stamp_tree_head(min_seconds: int = 300) -> TreeHeadStamp | None:

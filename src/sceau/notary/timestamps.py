@@ -78,6 +78,18 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
 """Imprint algorithms accepted in tokens (``stamp`` always uses SHA-256)."""
 
 _MAX_REPLY_BYTES = 1 << 20
+
+
+class _TimeStampResp(core.Sequence):
+    """RFC 3161 TimeStampResp; asn1crypto's ``tsp.TimeStampResp`` wrongly requires the token,
+    so it cannot read (or write) a rejection."""
+
+    _fields = [
+        ("status", tsp.PKIStatusInfo),
+        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+    ]
+
+
 _TIMESTAMP_CONTENT_TYPES = ("application/timestamp-reply", "application/timestamp-response")
 
 
@@ -480,8 +492,7 @@ class _RfcClient:
     def stamp(self, data: bytes) -> Timestamp:
         """Timestamp the SHA-256 of ``data`` and verify the answer before returning it."""
         request = _build_request(_hash("sha256", data), "sha256", _new_nonce(), self.policy)
-        _, timestamp = self._check_response(self._exchange(request.dump()), request)
-        return timestamp
+        return self._check_response(self._exchange(request.dump()), request)
 
     def certificates_pem(self) -> str:
         """PEM of the certificates a verifier needs: TSA certificate(s), then the roots."""
@@ -502,18 +513,14 @@ class _RfcClient:
     def _remember(self, timestamp: Timestamp) -> None:
         """Hook called with every verified timestamp."""
 
-    def _check_response(
-        self, reply: bytes, request: tsp.TimeStampReq
-    ) -> tuple[tsp.TimeStampResp, Timestamp]:
+    def _check_response(self, reply: bytes, request: tsp.TimeStampReq) -> Timestamp:
         """Parse and verify a DER TimeStampResp against ``request``."""
         with _malformed_is_refused():
             return self._check_response_unguarded(reply, request)
 
-    def _check_response_unguarded(
-        self, reply: bytes, request: tsp.TimeStampReq
-    ) -> tuple[tsp.TimeStampResp, Timestamp]:
+    def _check_response_unguarded(self, reply: bytes, request: tsp.TimeStampReq) -> Timestamp:
         try:
-            response = tsp.TimeStampResp.load(reply, strict=True)
+            response = _TimeStampResp.load(reply, strict=True)
             status = response["status"]["status"].native
         except (ValueError, TypeError, KeyError) as exc:
             raise _refused(f"answer is not a DER TimeStampResp: {exc}") from exc
@@ -547,7 +554,7 @@ class _RfcClient:
             policy=policy,
         )
         self._remember(timestamp)
-        return response, timestamp
+        return timestamp
 
 
 class PyHankoTimeStamper(_PyHankoBase):
@@ -565,8 +572,8 @@ class PyHankoTimeStamper(_PyHankoBase):
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
         """Send ``req`` to the authority (in a worker thread) and verify the answer."""
         reply = await asyncio.to_thread(self.client._exchange, req.dump())
-        response, _ = self.client._check_response(reply, req)
-        return response
+        self.client._check_response(reply, req)
+        return tsp.TimeStampResp.load(reply)
 
 
 # -- the built-in authority -------------------------------------------------------------------
@@ -639,9 +646,7 @@ class BuiltinTimeStamper(_RfcClient):
             tst_fields["nonce"] = nonce
         tst_info = tsp.TSTInfo(tst_fields)
         token = self._sign(tst_info.dump(), gen_time, include_cert=cert_req)
-        return tsp.TimeStampResp(
-            {"status": {"status": "granted"}, "time_stamp_token": token}
-        ).dump()
+        return _TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump()
 
     def certificates_pem(self) -> str:
         """PEM of the TSA certificate, then the TEST root."""
@@ -744,7 +749,7 @@ class BuiltinTimeStamper(_RfcClient):
 
 
 def _rejection(fail_info: str, text: str) -> bytes:
-    return tsp.TimeStampResp(
+    return _TimeStampResp(
         {
             "status": {
                 "status": "rejection",
@@ -848,7 +853,7 @@ class HttpTimeStamper(_RfcClient):
             if not content_type.lower().startswith(_TIMESTAMP_CONTENT_TYPES):
                 # Tolerated when the body parses (some servers mislabel it); refused otherwise.
                 with contextlib.suppress(ValueError, TypeError):
-                    tsp.TimeStampResp.load(body, strict=True)
+                    _TimeStampResp.load(body, strict=True)["status"].native  # noqa: B018
                     return body
                 raise _refused(f"unexpected Content-Type {content_type!r} from {self.url}")
             return body

@@ -337,7 +337,7 @@ def access_notice(request: HttpRequest, notice_id: int, what: str) -> HttpRespon
     recipient = _holder_recipient(request)
     if recipient is None:
         return redirect("pieces:access_login")
-    notice = Notice.objects.filter(pk=notice_id, recipient_id=recipient.pk).first()
+    notice = Notice.objects.filter(pk=notice_id, context="pieces", recipient_id=recipient.pk).first()
     try:
         if notice is None:
             raise NotFound("Cet avis n'existe pas ou ne vous concerne pas.")
