@@ -46,6 +46,7 @@ format: venv ## Apply ruff fixes and formatting
 
 bench: venv ## Benchmarks (vault throughput vs openssl speed), not part of the tests
 	$(PY) benchmarks/vault.py
+	$(PY) benchmarks/journal.py
 
 services: ## Start the local PostgreSQL and Redis when they are down
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start

@@ -7,5 +7,6 @@ urlpatterns = [
     path("connexion/", identity_views.officer_login, name="login"),
     path("deconnexion/", identity_views.officer_logout, name="logout"),
     path("api/v1/", api.urls),
+    path("", include("sceau.creances.urls")),
     path("", include("sceau.pieces.urls")),
 ]

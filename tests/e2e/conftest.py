@@ -48,6 +48,21 @@ class SceauInstance:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def env(self) -> dict[str, str]:
+        """The environment of the server's process: same data directory, same settings."""
+        return _child_env(self.data_dir, self.base_url)
+
+    def sceau(self, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+        """Run a `sceau` command (worker, pdf validate…) against this instance's data."""
+        return subprocess.run(
+            [*_sceau_command(), *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
 
 def _sceau_command() -> list[str]:
     """The venv's `sceau` console script, or the same entry point through this Python."""

@@ -20,8 +20,7 @@ ERRORS = {400: s.ErrorOut, 401: s.ErrorOut, 404: s.ErrorOut, 410: s.ErrorOut, 42
 @router.post("/login", response={200: s.LoginOut, **ERRORS})
 def login(request: HttpRequest, payload: s.LoginIn):
     """Exchange the identifier and code printed on the act for a session token."""
-    recipient = services.login_recipient(payload.identifier, payload.code, client_ip(request))
-    credential = services.credential_of(recipient)
+    credential = services.login_holder(payload.identifier, payload.code, client_ip(request))
     return {
         "token": open_access_session(credential),
         "idle_timeout_seconds": settings.CONFIG.recipient_session_seconds,

@@ -78,9 +78,10 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _json_error(request, exc.status_code, "http_error", str(exc))
 
 
-from sceau.api import access, journal, notary, pieces  # noqa: E402  (routers register above)
+from sceau.api import access, creances, journal, notary, pieces  # noqa: E402
 
 api.add_router("/", pieces.router)
 api.add_router("/access", access.router)
 api.add_router("/journal", journal.router)
 api.add_router("/", notary.router)
+api.add_router("/", creances.router)

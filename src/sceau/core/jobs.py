@@ -58,9 +58,16 @@ def _stamp_tree_head() -> str:
     return f"horodatage du journal : {'taille ' + str(stamp.tree_size) if stamp else 'à jour'}"
 
 
+def _silence() -> str:
+    from sceau.creances.services import apply_silence
+
+    return f"petites créances : {apply_silence()} silence(s) constaté(s) comme refus"
+
+
 # name -> (function, minimum seconds between two runs)
 JOBS: dict[str, tuple[Callable[[], str], int]] = {
     "purge": (_purge, 0),
+    "silence": (_silence, 0),
     "sweep": (_sweep, 3600),
     "tree_head": (_tree_head, 0),
     "stamp_notices": (_stamp_pending, 0),

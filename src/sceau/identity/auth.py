@@ -92,6 +92,18 @@ class StaffBearer(HttpBearer):
         return user
 
 
+class AccountBearer(HttpBearer):
+    """API auth for officers and creditors (Petites créances)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = user_for_api_token(token)
+        if user is None or not (user.is_officer or user.role == User.CREDITOR):
+            return None
+        if user.role == User.CREDITOR and user.email_verified_at is None:
+            return None
+        return user
+
+
 class HolderBearer(HttpBearer):
     """API auth for recipients, with the token from POST /api/v1/access/login."""
 

@@ -12,7 +12,8 @@ class Office(models.Model):
     name = models.CharField(max_length=200)
     address = models.TextField()
     departments = models.CharField(
-        max_length=300, blank=True,
+        max_length=300,
+        blank=True,
         help_text="Comma-separated départements of its court-of-appeal area (competence).",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -87,12 +87,17 @@ def _verify_totp(user: User, otp: str) -> bool:
 
 
 def authenticate_officer(email: str, password: str, otp: str, client_ip: str) -> User:
-    """Check email, password and TOTP; journal the outcome; throttle failures."""
+    """Check email, password and TOTP of any account; journal the outcome; throttle failures.
+
+    (Officers, auditors and creditors alike; a creditor must have verified their email.)
+    """
     email = (email or "").strip().lower()
     keys = [("officer", email), ("ip", client_ip)]
     throttle = Throttle()
     throttle.check(keys)
     user = User.objects.filter(email=email, is_active=True).first()
+    if user is not None and user.role == User.CREDITOR and user.email_verified_at is None:
+        user = None  # same answer as any failure: nothing tells whether the account exists
     password_ok = user.check_password(password) if user else tokens.verify_secret(None, password)
     if user and password_ok and _verify_totp(user, otp):
         throttle.success(keys[:1])
@@ -267,3 +272,63 @@ def end_access_session(raw: str) -> None:
     prefix = tokens.split_prefix(raw or "", ACCESS_TOKEN_KIND)
     if prefix:
         AccessSession.objects.filter(prefix=prefix, ended_at=None).update(ended_at=timezone.now())
+
+
+# --- creditors' accounts -------------------------------------------------------------------
+
+EMAIL_TOKEN_SALT = "sceau.identity.email-verification"  # noqa: S105 (a salt name)
+EMAIL_TOKEN_MAX_AGE = 48 * 3600
+
+
+def register_creditor(email: str, full_name: str, password: str) -> tuple[User, str]:
+    """Create an unverified creditor account; return it and the email verification token.
+
+    The token is signed (Django signing, salted, dated) and valid 48 hours; the account cannot
+    sign in before the address is verified.
+    """
+    from django.contrib.auth.password_validation import validate_password
+    from django.core import signing
+    from django.core.exceptions import ValidationError
+
+    email = (email or "").strip().lower()
+    if not email or "@" not in email or not (full_name or "").strip():
+        raise AuthenticationFailed(
+            "Indiquez votre nom et une adresse électronique valide.", code="invalid_input"
+        )
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        raise AuthenticationFailed(" ".join(exc.messages), code="weak_password") from None
+    if User.objects.filter(email=email).exists():
+        raise AuthenticationFailed(
+            "Un compte existe déjà pour cette adresse : connectez-vous.", code="account_exists"
+        )
+    user = create_officer(None, email, full_name.strip(), password, role=User.CREDITOR)
+    token = signing.dumps({"user": user.pk, "email": user.email}, salt=EMAIL_TOKEN_SALT)
+    return user, token
+
+
+def verify_email(token: str) -> User:
+    from django.core import signing
+
+    try:
+        data = signing.loads(token, salt=EMAIL_TOKEN_SALT, max_age=EMAIL_TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        raise AuthenticationFailed(
+            "Ce lien de vérification est invalide ou a expiré : inscrivez-vous à nouveau.",
+            code="bad_verification_link",
+        ) from None
+    user = User.objects.filter(pk=data["user"], email=data["email"]).first()
+    if user is None:
+        raise AuthenticationFailed("Compte introuvable.", code="bad_verification_link")
+    if user.email_verified_at is None:
+        with transaction.atomic():
+            user.email_verified_at = timezone.now()
+            user.save(update_fields=["email_verified_at"])
+            record(
+                Actor("creditor", str(user.pk), user.full_name),
+                "identity:creditor:verified",
+                object_kind="user",
+                object_id=user.pk,
+            )
+    return user

@@ -32,10 +32,11 @@ def officer_login(request: HttpRequest) -> HttpResponse:
                     status = 429
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                home = "/creances/" if user.role == user.CREDITOR else "/etude/"
                 target = request.GET.get("next", "")
                 if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-                    target = "/etude/"
-                return redirect(target or "/etude/")
+                    target = home
+                return redirect(target or home)
         else:
             status = 400
             error = "Remplissez les trois champs."

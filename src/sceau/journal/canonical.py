@@ -32,9 +32,9 @@ def _check(value: Any, path: str = "$") -> None:
     raise ValueError(f"{path}: {type(value).__name__} is not allowed in a journal leaf")
 
 
-def _sort_key(key: str) -> list[int]:
-    encoded = key.encode("utf-16-be")
-    return [int.from_bytes(encoded[i : i + 2], "big") for i in range(0, len(encoded), 2)]
+def _sort_key(key: str) -> bytes:
+    # RFC 8785 sorts by UTF-16 code units; big-endian UTF-16 bytes compare the same way.
+    return key.encode("utf-16-be")
 
 
 def _normalise(value: Any) -> Any:

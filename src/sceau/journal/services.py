@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from sceau.core.dates import add_months_dt
 from sceau.journal import merkle
@@ -58,10 +57,7 @@ def record(
     with transaction.atomic():
         # The UPDATE takes the row lock on PostgreSQL (and the write lock on SQLite), so two
         # concurrent appends serialise here and indices stay gapless and unique.
-        updated = JournalHead.objects.filter(pk=1).update(next_index=F("next_index") + 1)
-        if not updated:  # the row is created by migration journal.0002
-            raise RuntimeError("journal head row is missing: run `sceau migrate`")
-        index = JournalHead.objects.values_list("next_index", flat=True).get(pk=1) - 1
+        index = _take_index()
         now = datetime.now(UTC)
         leaf_obj = {
             "index": index,
@@ -94,25 +90,31 @@ def record(
         )
 
 
-def node_hash(node: merkle.NodeId) -> bytes:
-    """The stored hash of one complete subtree."""
-    return bytes(
-        JournalNode.objects.values_list("hash", flat=True).get(level=node.level, index=node.index)
-    )
+def _take_index() -> int:
+    """Reserve the next index: one statement that also locks the head row until commit."""
+    head = JournalHead._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {head} SET next_index = next_index + 1 WHERE id = 1 RETURNING next_index"  # noqa: S608
+        )
+        row = cursor.fetchone()
+    if row is None:  # the row is created by migration journal.0002
+        raise RuntimeError("journal head row is missing: run `sceau migrate`")
+    return row[0] - 1
 
 
 def node_hashes(nodes: set[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
-    """Several stored subtree hashes in one query per level."""
+    """Several stored subtree hashes in one indexed query (O(log n) of them for a proof)."""
     found: dict[merkle.NodeId, bytes] = {}
-    by_level: dict[int, list[int]] = {}
-    for node in nodes:
-        by_level.setdefault(node.level, []).append(node.index)
-    for level, indices in by_level.items():
-        rows = JournalNode.objects.filter(level=level, index__in=indices).values_list(
-            "index", "hash"
-        )
-        for index, value in rows:
-            found[merkle.NodeId(level, index)] = bytes(value)
+    if nodes:
+        table = JournalNode._meta.db_table
+        ordered = sorted(nodes)
+        where = " OR ".join(['(level = %s AND "index" = %s)'] * len(ordered))
+        params = [v for node in ordered for v in (node.level, node.index)]
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT level, "index", hash FROM {table} WHERE {where}', params)  # noqa: S608
+            for level, index, value in cursor.fetchall():
+                found[merkle.NodeId(level, index)] = bytes(value)
     missing = nodes - found.keys()
     if missing:
         raise LookupError(f"journal subtree hashes missing: {sorted(missing)[:5]}")
@@ -120,8 +122,15 @@ def node_hashes(nodes: set[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
 
 
 def _store_nodes(index: int, digest: bytes) -> None:
-    """Store the leaf and every subtree it completes: O(log n) reads, never the whole log."""
-    new = merkle.append_nodes(index, digest, node_hash)
+    """Store the leaf and every subtree it completes: the left siblings it needs are known from
+    the bits of ``index`` and read in one query; never the whole log."""
+    siblings = set()
+    level, position = 0, index
+    while position & 1:
+        siblings.add(merkle.NodeId(level, position - 1))
+        level, position = level + 1, position >> 1
+    known = node_hashes(siblings)
+    new = merkle.append_nodes(index, digest, known.__getitem__)
     JournalNode.objects.bulk_create(
         [JournalNode(level=node.level, index=node.index, hash=value) for node, value in new]
     )

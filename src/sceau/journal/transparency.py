@@ -29,11 +29,13 @@ class ProofRequestError(SceauError):
 
 
 def committed_size() -> int:
-    """Entries below this index are committed (appenders hold the head row until they commit)."""
-    with transaction.atomic():
-        return (
-            JournalHead.objects.select_for_update().values_list("next_index", flat=True).get(pk=1)
-        )
+    """Entries below this index are committed with their subtree hashes.
+
+    A plain read is enough: an append increments the head row and inserts its entry and nodes
+    in one transaction, so a committed ``next_index`` never runs ahead of its nodes (and
+    appends commit in index order, since each holds the head row until it commits).
+    """
+    return JournalHead.objects.values_list("next_index", flat=True).get(pk=1)
 
 
 def root_hash(size: int) -> bytes:

@@ -14,6 +14,8 @@ Files (directory mode 0700; private keys, PKCS#12 and passphrase 0600; every wri
     tsa.pem  tsa.key              built-in timestamping authority (RSA 3072, 9 years)
     crl.pem                       CRL of the root (30 days, reissued when it gets stale)
     pki.json                      written last: marks a complete PKI
+    .pki.lock                     fcntl lock serialising creation, reissues and revocations
+    tsa-serial  tsa-serial.lock   last serial of the built-in authority (timestamps.py)
 
 This module does not import Django.
 """

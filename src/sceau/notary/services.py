@@ -58,6 +58,8 @@ def create_notice(facts: notices.NoticeFacts, office_id: int) -> Notice:
     pdf = notices.render_pdf(facts, stamper.label, stamper.qualified)
     notice = Notice.objects.create(
         kind=facts.kind,
+        context=facts.context,
+        party=facts.party,
         office_id=office_id,
         dossier_id=facts.dossier_id,
         recipient_id=facts.recipient_id,

@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
-from sceau.notary.errors import SignatureError
+from sceau.notary.errors import NotaryError, SignatureError
 
 if TYPE_CHECKING:
     from pyhanko.sign.signers import Signer as CmsSigner
@@ -738,7 +738,7 @@ def sign_pdf(
                 new_field_spec=field_spec,
             )
             output = pdf_signer.sign_pdf(writer, appearance_text_params=text_params)
-    except SignatureError:
+    except NotaryError:  # typed already: a refused or unreachable timestamp authority, ...
         raise
     except Exception as exc:  # every failure becomes a typed French error
         failure = _signing_failure(exc, signer)

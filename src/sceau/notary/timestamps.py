@@ -78,6 +78,7 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
 """Imprint algorithms accepted in tokens (``stamp`` always uses SHA-256)."""
 
 _MAX_REPLY_BYTES = 1 << 20
+_TIMESTAMP_CONTENT_TYPES = ("application/timestamp-reply", "application/timestamp-response")
 
 
 class _TimeStampResp(core.Sequence):
@@ -88,9 +89,6 @@ class _TimeStampResp(core.Sequence):
         ("status", tsp.PKIStatusInfo),
         ("time_stamp_token", cms.ContentInfo, {"optional": True}),
     ]
-
-
-_TIMESTAMP_CONTENT_TYPES = ("application/timestamp-reply", "application/timestamp-response")
 
 
 @dataclass(frozen=True)
@@ -227,6 +225,7 @@ def _verify_unguarded(
     qualified: bool,
     policy: str | None,
 ) -> Timestamp:
+    """The checks of :func:`_verify`, in order: what, who, trusted (parser errors escape)."""
     if not roots:
         raise _refused("no trust anchor configured")
     tst_info = _tst_info(content_info)
@@ -472,7 +471,7 @@ def _build_request(
 
 
 def _new_nonce() -> int:
-    """A random positive 64-bit nonce (top bit set, so always 8 bytes of entropy-ish width)."""
+    """A random 64-bit nonce (top bit forced to 1 for a fixed width: 63 random bits)."""
     return secrets.randbits(64) | (1 << 63)
 
 

@@ -51,6 +51,8 @@ def seed() -> dict:
         "Étude Démo — Martin & Associés, commissaires de justice",
         "12 rue de la République\n69002 Lyon",
     )
+    office.departments = "69,01,42"  # the Lyon court of appeal area (Petites créances)
+    office.save(update_fields=["departments"])
     password = secrets.token_urlsafe(12)
     officer = identity.create_officer(
         office, "officier@etude-demo.test", "Maître Claire Martin", password
@@ -61,6 +63,12 @@ def seed() -> dict:
 
     use_test_certificate(officer)
     signing_passphrase = ensure_test_pki(settings.DATA_DIR / "pki").officer_p12_passphrase
+    creditor_password = secrets.token_urlsafe(12)
+    demo_creditor, verification = identity.register_creditor(
+        "creancier@demo.test", "Société Lyonnaise de Fournitures SAS", creditor_password
+    )
+    identity.verify_email(verification)
+    creditor_token = identity.issue_api_token(demo_creditor, "Démo : créancier")
     plan = [
         (
             "IP-2026-0001",
@@ -120,6 +128,12 @@ def seed() -> dict:
             "totp_secret": officer.totp_secret,
             "api_token": token,
             "signing_passphrase_test_pki": signing_passphrase.decode(),
+        },
+        "creditor": {
+            "email": demo_creditor.email,
+            "password": creditor_password,
+            "totp_secret": demo_creditor.totp_secret,
+            "api_token": creditor_token,
         },
         "dossiers": dossiers,
         "url": settings.CONFIG.public_url,

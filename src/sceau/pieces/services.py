@@ -220,9 +220,26 @@ def recipient_for_credential(credential: AccessCredential) -> Recipient:
     )
 
 
+def login_holder(identifier: str, code: str, client_ip: str) -> AccessCredential:
+    """Sign in with printed credentials: a Mes Pièces recipient or a Petites créances debtor."""
+    credential = identity.verify_credential(identifier, code, client_ip)
+    if credential.holder_kind == HOLDER_KIND:
+        _record_login(recipient_for_credential(credential), client_ip)
+    else:
+        from sceau.creances.services import claim_for_credential, record_access
+
+        record_access(claim_for_credential(credential), "debtor", client_ip)
+    return credential
+
+
 def login_recipient(identifier: str, code: str, client_ip: str) -> Recipient:
     credential = identity.verify_credential(identifier, code, client_ip)
     recipient = recipient_for_credential(credential)
+    _record_login(recipient, client_ip)
+    return recipient
+
+
+def _record_login(recipient: Recipient, client_ip: str) -> None:
     with transaction.atomic():
         first = not JournalEntry.objects.filter(
             action="pieces:recipient:logged_in",
@@ -240,7 +257,6 @@ def login_recipient(identifier: str, code: str, client_ip: str) -> Recipient:
         )
         if first:
             _notify("first_access", recipient, entry)
-    return recipient
 
 
 # --- availability --------------------------------------------------------------------------

@@ -242,13 +242,15 @@ def access_login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                recipient = services.login_recipient(
+                credential = services.login_holder(
                     form.cleaned_data["identifier"], form.cleaned_data["code"], client_ip(request)
                 )
             except SceauError as exc:
                 error, status = exc.message, exc.status
             else:
-                start_holder_session(request, services.credential_of(recipient))
+                start_holder_session(request, credential)
+                if credential.holder_kind == "creances.claim":
+                    return redirect("/creances/debiteur/")
                 return redirect("pieces:access_dossier")
         else:
             error, status = "Saisissez l'identifiant et le code figurant sur l'acte.", 400
@@ -259,8 +261,8 @@ def access_login(request: HttpRequest) -> HttpResponse:
 
 def _holder_recipient(request: HttpRequest):
     credential = holder_for_session(request)
-    if credential is None:
-        return None
+    if credential is None or credential.holder_kind != services.HOLDER_KIND:
+        return None  # (a Petites créances debtor has no pieces here)
     return services.recipient_for_credential(credential)
 
 
@@ -337,7 +339,9 @@ def access_notice(request: HttpRequest, notice_id: int, what: str) -> HttpRespon
     recipient = _holder_recipient(request)
     if recipient is None:
         return redirect("pieces:access_login")
-    notice = Notice.objects.filter(pk=notice_id, context="pieces", recipient_id=recipient.pk).first()
+    notice = Notice.objects.filter(
+        pk=notice_id, context="pieces", recipient_id=recipient.pk
+    ).first()
     try:
         if notice is None:
             raise NotFound("Cet avis n'existe pas ou ne vous concerne pas.")

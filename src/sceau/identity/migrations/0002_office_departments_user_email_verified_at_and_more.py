@@ -4,25 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('identity', '0001_initial'),
+        ("identity", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='office',
-            name='departments',
-            field=models.CharField(blank=True, help_text='Comma-separated départements of its court-of-appeal area (competence).', max_length=300),
+            model_name="office",
+            name="departments",
+            field=models.CharField(
+                blank=True,
+                help_text="Comma-separated départements of its court-of-appeal area (competence).",
+                max_length=300,
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='email_verified_at',
+            model_name="user",
+            name="email_verified_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('officer', 'Commissaire de justice'), ('auditor', 'Auditeur'), ('creditor', 'Créancier')], default='officer', max_length=20),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("officer", "Commissaire de justice"),
+                    ("auditor", "Auditeur"),
+                    ("creditor", "Créancier"),
+                ],
+                default="officer",
+                max_length=20,
+            ),
         ),
     ]

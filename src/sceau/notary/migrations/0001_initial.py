@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,54 +14,117 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Notice',
+            name="Notice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('event', "Avis d'événement"), ('provision', 'Avis de mise à disposition'), ('consultation', 'Avis de consultation'), ('first_access', 'Avis de premier accès')], max_length=20)),
-                ('context', models.CharField(default='pieces', help_text='pieces (dossier) or creances (claim).', max_length=20)),
-                ('party', models.CharField(blank=True, help_text='creditor or debtor (claims).', max_length=10)),
-                ('office_id', models.BigIntegerField(db_index=True)),
-                ('dossier_id', models.BigIntegerField(db_index=True)),
-                ('recipient_id', models.BigIntegerField(db_index=True, null=True)),
-                ('document_id', models.BigIntegerField(null=True)),
-                ('event_journal_index', models.BigIntegerField(help_text='The journaled operation noticed.')),
-                ('canonical', models.TextField(help_text='RFC 8785 JSON of the notice, as rendered in the PDF.')),
-                ('pdf', models.BinaryField()),
-                ('pdf_sha256', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('token', models.BinaryField(null=True)),
-                ('stamped_at', models.DateTimeField(help_text='genTime of the token.', null=True)),
-                ('authority', models.CharField(blank=True, max_length=200)),
-                ('qualified', models.BooleanField(default=False)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('last_error', models.CharField(blank=True, max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("event", "Avis d'événement"),
+                            ("provision", "Avis de mise à disposition"),
+                            ("consultation", "Avis de consultation"),
+                            ("first_access", "Avis de premier accès"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "context",
+                    models.CharField(
+                        default="pieces",
+                        help_text="pieces (dossier) or creances (claim).",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "party",
+                    models.CharField(
+                        blank=True, help_text="creditor or debtor (claims).", max_length=10
+                    ),
+                ),
+                ("office_id", models.BigIntegerField(db_index=True)),
+                ("dossier_id", models.BigIntegerField(db_index=True)),
+                ("recipient_id", models.BigIntegerField(db_index=True, null=True)),
+                ("document_id", models.BigIntegerField(null=True)),
+                (
+                    "event_journal_index",
+                    models.BigIntegerField(help_text="The journaled operation noticed."),
+                ),
+                (
+                    "canonical",
+                    models.TextField(
+                        help_text="RFC 8785 JSON of the notice, as rendered in the PDF."
+                    ),
+                ),
+                ("pdf", models.BinaryField()),
+                ("pdf_sha256", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("token", models.BinaryField(null=True)),
+                ("stamped_at", models.DateTimeField(help_text="genTime of the token.", null=True)),
+                ("authority", models.CharField(blank=True, max_length=200)),
+                ("qualified", models.BooleanField(default=False)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("last_error", models.CharField(blank=True, max_length=300)),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='TreeHeadStamp',
+            name="TreeHeadStamp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tree_size', models.BigIntegerField(unique=True)),
-                ('token', models.BinaryField()),
-                ('stamped_at', models.DateTimeField()),
-                ('authority', models.CharField(max_length=200)),
-                ('qualified', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("tree_size", models.BigIntegerField(unique=True)),
+                ("token", models.BinaryField()),
+                ("stamped_at", models.DateTimeField()),
+                ("authority", models.CharField(max_length=200)),
+                ("qualified", models.BooleanField(default=False)),
             ],
         ),
         migrations.CreateModel(
-            name='SigningIdentity',
+            name="SigningIdentity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('pkcs12', 'PKCS#12'), ('pkcs11', 'PKCS#11')], max_length=10)),
-                ('pkcs12_path', models.CharField(blank=True, max_length=500)),
-                ('pkcs11_lib', models.CharField(blank=True, max_length=500)),
-                ('token_label', models.CharField(blank=True, max_length=100)),
-                ('key_label', models.CharField(blank=True, max_length=100)),
-                ('test_pki', models.BooleanField(default=False, help_text='A TEST certificate, never qualified.')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='signing_identity', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("pkcs12", "PKCS#12"), ("pkcs11", "PKCS#11")], max_length=10
+                    ),
+                ),
+                ("pkcs12_path", models.CharField(blank=True, max_length=500)),
+                ("pkcs11_lib", models.CharField(blank=True, max_length=500)),
+                ("token_label", models.CharField(blank=True, max_length=100)),
+                ("key_label", models.CharField(blank=True, max_length=100)),
+                (
+                    "test_pki",
+                    models.BooleanField(
+                        default=False, help_text="A TEST certificate, never qualified."
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="signing_identity",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]

@@ -1,0 +1,435 @@
+"""Petites créances operations around the state machine: credentials, letters, signatures,
+notices, messages, fees, and who may see which claim."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import QuerySet
+
+from sceau.core.errors import NotFound
+from sceau.creances import documents, machine, rules
+from sceau.creances.models import Claim, Consent, Message, Proposal
+from sceau.identity import services as identity
+from sceau.identity.models import AccessCredential, User
+from sceau.journal.models import JournalEntry
+from sceau.journal.services import Actor, record
+
+HOLDER_KIND = "creances.claim"
+CONSENT_TEXT = (
+    "En accédant pour la première fois à la plateforme Petites créances, vous acceptez que les "
+    "échanges de cette procédure (invitation, propositions, messages, procès-verbal et, en cas "
+    "d'accord, titre exécutoire) se fassent par voie électronique sur cette plateforme. Chaque "
+    "document mis à votre disposition et chaque consultation donnent lieu à un avis horodaté. "
+    "Vous pouvez toujours écrire au commissaire de justice par courrier. (Arrêté du 3 juin 2016, "
+    "le premier accès emporte consentement à l'utilisation de la voie électronique.)"
+)
+
+
+# --- who sees what -------------------------------------------------------------------------
+
+
+def claims_for(user: User) -> QuerySet[Claim]:
+    if user.is_officer:
+        return Claim.objects.filter(office_id=user.office_id)
+    if user.role == User.CREDITOR:
+        return Claim.objects.filter(creditor_user=user)
+    return Claim.objects.none()
+
+
+def get_claim(user: User, claim_id: int) -> Claim:
+    claim = claims_for(user).filter(pk=claim_id).first()
+    if claim is None:
+        raise NotFound("Cette créance n'existe pas ou ne vous concerne pas.")
+    return claim
+
+
+def claim_for_credential(credential: AccessCredential) -> Claim:
+    if credential.holder_kind != HOLDER_KIND:
+        raise NotFound("Ces identifiants ne donnent pas accès à une créance.")
+    return Claim.objects.select_related("office").get(pk=credential.holder_id)
+
+
+def debtor_claim(credential: AccessCredential, claim_id: int) -> Claim:
+    claim = claim_for_credential(credential)
+    if claim.pk != claim_id:
+        raise NotFound("Cette créance n'existe pas ou ne vous concerne pas.")
+    return claim
+
+
+# --- facts for the letters -----------------------------------------------------------------
+
+
+def facts(claim: Claim, issued: identity.IssuedCredential | None = None) -> documents.ClaimFacts:
+    officer = claim.officer
+    return documents.ClaimFacts(
+        reference=claim.reference,
+        office_name=claim.office.name,
+        office_address=claim.office.address,
+        officer_name=officer.full_name if officer else "",
+        creditor=documents.Party(claim.creditor_name, claim.creditor_address),
+        debtor=documents.Party(claim.debtor_name, claim.debtor_address),
+        basis=claim.basis,
+        description=claim.description,
+        principal=claim.principal,
+        interest=claim.interest,
+        filed_on=claim.filed_on,
+        invitation_sent_on=claim.invitation_sent_on,
+        answer_deadline=claim.answer_deadline,
+        public_url=settings.CONFIG.public_url,
+        identifier=issued.identifier if issued else None,
+        code=issued.code if issued else None,
+    )
+
+
+# --- notices -------------------------------------------------------------------------------
+
+
+def _notify(
+    claim: Claim,
+    party: str,
+    kind: str,
+    index: int,
+    detail: str,
+    document_name: str | None = None,
+    document: bytes | None = None,
+) -> None:
+    from sceau.notary.notices import NoticeFacts
+    from sceau.notary.services import create_notice
+
+    entry = JournalEntry.objects.get(index=index)
+    create_notice(
+        NoticeFacts(
+            kind=kind,
+            office=claim.office.name,
+            dossier_id=claim.pk,
+            dossier_reference=claim.reference,
+            recipient_id=claim.pk,
+            recipient_name=claim.creditor_name if party == "creditor" else claim.debtor_name,
+            event_time=entry.recorded_at,
+            journal_index=index,
+            detail=detail,
+            document_id=claim.pk if document is not None else None,
+            document_name=document_name,
+            document_sha256=hashlib.sha256(document).hexdigest() if document else None,
+            context="creances",
+            party=party,
+        ),
+        claim.office_id,
+    )
+
+
+# --- invitation ----------------------------------------------------------------------------
+
+
+@dataclass
+class Invitation:
+    claim: Claim
+    identifier: str
+    code: str
+    pdf: bytes
+
+
+def invite(user: User, claim: Claim, sent_on: date, channel: str) -> Invitation:
+    """Record the sending, issue the debtor's credentials, produce the letter (R125-2)."""
+    with transaction.atomic():
+        claim = machine.record_invitation(user, claim, sent_on, channel)
+        _, issued = identity.issue_credential(HOLDER_KIND, claim.pk)
+        pdf = documents.render_invitation_pdf(facts(claim, issued))
+        index = record(
+            machine.officer_actor(user),
+            "creances:invitation:issued",
+            object_kind="claim",
+            object_id=claim.pk,
+            office_id=claim.office_id,
+            details={
+                "identifier": issued.identifier,
+                "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+            },
+        ).index
+        _notify(
+            claim, "debtor", "provision", index, "invitation à participer", "invitation.pdf", pdf
+        )
+    if channel == "email" and claim.debtor_email:
+        link = f"{settings.CONFIG.public_url}/acces/"
+        # Never the code and the link in the same message.
+        send_mail(
+            f"Petites créances — invitation {claim.reference}",
+            f"{claim.office.name} vous invite à participer à une procédure simplifiée de "
+            f"recouvrement. Rendez-vous sur {link} avec l'identifiant {issued.identifier} ; "
+            "votre code personnel vous parvient dans un message séparé. Vous avez jusqu'au "
+            f"{claim.answer_deadline:%d/%m/%Y} pour répondre ; le silence vaut refus.",
+            None,
+            [claim.debtor_email],
+        )
+        send_mail(
+            f"Petites créances — votre code personnel ({claim.reference})",
+            f"Votre code personnel : {issued.code}. Il est confidentiel.",
+            None,
+            [claim.debtor_email],
+        )
+    return Invitation(claim, issued.identifier, issued.code, pdf)
+
+
+# --- first access as consent ---------------------------------------------------------------
+
+
+def record_access(claim: Claim, party: str, client_ip: str) -> bool:
+    """A party enters; the first time is their consent to electronic exchange. True if first."""
+    name = claim.creditor_name if party == "creditor" else claim.debtor_name
+    with transaction.atomic():
+        first = not Consent.objects.filter(claim=claim, party=party).exists()
+        entry = record(
+            Actor(party, str(claim.pk), name),
+            "creances:party:first_access" if first else "creances:party:access",
+            object_kind="claim",
+            object_id=claim.pk,
+            office_id=claim.office_id,
+            details={"ip": client_ip, "party": party},
+        )
+        if first:
+            Consent.objects.create(
+                claim=claim,
+                party=party,
+                at=entry.recorded_at,
+                journal_index=entry.index,
+                shown_text_sha256=hashlib.sha256(CONSENT_TEXT.encode()).hexdigest(),
+            )
+            _notify(
+                claim, party, "first_access", entry.index, "consentement à la voie électronique"
+            )
+    return first
+
+
+def debtor_login(identifier: str, code: str, client_ip: str) -> Claim:
+    credential = identity.verify_credential(identifier, code, client_ip)
+    claim = claim_for_credential(credential)
+    record_access(claim, "debtor", client_ip)
+    return claim
+
+
+# --- answers and negotiation ---------------------------------------------------------------
+
+
+def debtor_answer(claim: Claim, decision: str) -> Claim:
+    if decision not in ("accept", "refuse"):
+        raise machine.InvalidInput("decision : « accept » ou « refuse ».")
+    claim = machine.debtor_answer(claim, decision == "accept")
+    index = (
+        JournalEntry.objects.filter(object_kind="claim", object_id=str(claim.pk))
+        .order_by("-index")
+        .values_list("index", flat=True)
+        .first()
+    )
+    for party in ("creditor", "debtor"):
+        _notify(
+            claim,
+            party,
+            "event",
+            index,
+            "le débiteur accepte de participer"
+            if decision == "accept"
+            else "le débiteur refuse de participer",
+        )
+    return claim
+
+
+def apply_silence(today: date | None = None) -> int:
+    """Silence at the deadline is refusal, with notices to both sides."""
+    done = machine.apply_silence(today)
+    for pk in done:
+        claim = Claim.objects.select_related("office").get(pk=pk)
+        index = (
+            JournalEntry.objects.filter(
+                action="creances:claim:silence_as_refusal", object_id=str(pk)
+            )
+            .values_list("index", flat=True)
+            .get()
+        )
+        with transaction.atomic():
+            for party in ("creditor", "debtor"):
+                _notify(
+                    claim,
+                    party,
+                    "event",
+                    index,
+                    "silence du débiteur à l'échéance : refus de participer",
+                )
+    return len(done)
+
+
+def post_message(
+    claim: Claim,
+    author_kind: str,
+    author_name: str,
+    text: str,
+    *,
+    counter_amount: str | None = None,
+    counter_instalments: list | None = None,
+    sealed=None,
+    file_name: str = "",
+) -> Message:
+    """A message (or counter-proposal) through the officer; a file goes through the vault."""
+    from sceau.vault.formats import display_name
+    from sceau.vault.services import save_sealed
+
+    if claim.state in (machine.CLOSED, machine.DECLINED, machine.REQUESTED):
+        raise machine.TransitionRefused(
+            "Les messages sont ouverts de l'invitation à la fin de la procédure."
+        )
+    if not (text or "").strip():
+        raise machine.InvalidInput("Écrivez un message.")
+    amount = machine.money(counter_amount, "Contre-proposition") if counter_amount else None
+    with transaction.atomic():
+        blob = save_sealed(sealed) if sealed is not None else None
+        message = Message.objects.create(
+            claim=claim,
+            author_kind=author_kind,
+            author_name=author_name,
+            text=text.strip(),
+            counter_amount=amount,
+            counter_instalments=counter_instalments,
+            blob=blob,
+            file_name=display_name(file_name, sealed.media_type) if sealed else "",
+        )
+        record(
+            Actor(author_kind, str(claim.pk), author_name),
+            "creances:message:posted",
+            object_kind="message",
+            object_id=message.pk,
+            office_id=claim.office_id,
+            details={
+                "claim": claim.pk,
+                "counter": str(amount) if amount else None,
+                "file_sha256": sealed.sha256 if sealed else None,
+            },
+        )
+    return message
+
+
+# --- the end: signed record and executory title --------------------------------------------
+
+
+def record_outcome(user: User, claim: Claim, outcome: str, signing_secret: str) -> Claim:
+    """Close with one of the four outcomes (R125-5): a signed record; on agreement the
+    executory title signed with the officer's certificate (L125-1), both timestamped."""
+    from sceau.notary.services import sign_document
+
+    with transaction.atomic():
+        claim = machine.close(user, claim, outcome)
+        agreement = None
+        proposal = None
+        if outcome == machine.AGREEMENT:
+            proposal = claim.proposals.get(status=Proposal.ACCEPTED)
+            agreement = (
+                proposal.amount,
+                [
+                    documents.Instalment(date.fromisoformat(i["due"]), Decimal(i["amount"]))
+                    for i in proposal.instalments
+                ],
+            )
+        record_pdf = documents.render_record_pdf(
+            facts(claim), outcome, claim.closed_at, machine.STATE_LABELS[machine.CLOSED], agreement
+        )
+        claim.record_pdf = sign_document(
+            user,
+            record_pdf,
+            signing_secret,
+            reason="Procès-verbal de fin de procédure (R125-5)",
+            location=claim.office.name,
+        )
+        fields = ["record_pdf"]
+        if agreement is not None:
+            title = documents.render_title_pdf(
+                facts(claim),
+                agreement[0],
+                agreement[1],
+                proposal.debtor_answered_at or claim.closed_at,
+            )
+            claim.title_pdf = sign_document(
+                user,
+                title,
+                signing_secret,
+                reason="Titre exécutoire (CPCE L125-1)",
+                location=claim.office.name,
+            )
+            fields.append("title_pdf")
+        claim.save(update_fields=fields)
+        index = record(
+            machine.officer_actor(user),
+            "creances:claim:documents_signed",
+            object_kind="claim",
+            object_id=claim.pk,
+            office_id=claim.office_id,
+            details={
+                "record_sha256": hashlib.sha256(claim.record_pdf).hexdigest(),
+                "title_sha256": hashlib.sha256(claim.title_pdf).hexdigest()
+                if claim.title_pdf
+                else None,
+            },
+        ).index
+        for party in ("creditor", "debtor"):
+            _notify(
+                claim,
+                party,
+                "provision",
+                index,
+                "procès-verbal de fin de procédure",
+                "proces-verbal.pdf",
+                bytes(claim.record_pdf),
+            )
+            if claim.title_pdf:
+                _notify(
+                    claim,
+                    party,
+                    "provision",
+                    index,
+                    "titre exécutoire",
+                    "titre-executoire.pdf",
+                    bytes(claim.title_pdf),
+                )
+    return claim
+
+
+# --- what the creditor pays, and when limitation runs --------------------------------------
+
+
+def fees_for(claim: Claim) -> tuple[list[rules.Fee], bool]:
+    return rules.fees(rules.load_rules(settings.CONFIG.pc_rules), claim.filed_on, claim.total)
+
+
+def next_step(claim: Claim) -> str:
+    """One sentence: what happens next and by when."""
+    s = claim.state
+    if s == machine.REQUESTED:
+        return "L'étude doit accepter ou refuser le mandat."
+    if s == machine.MANDATED:
+        return "Le commissaire de justice envoie l'invitation au débiteur."
+    if s == machine.INVITED:
+        return (
+            f"Le débiteur a jusqu'au {claim.answer_deadline:%d/%m/%Y} pour accepter ; "
+            "son silence à cette date vaudra refus."
+        )
+    if s == machine.ACCEPTED:
+        return (
+            f"Le commissaire de justice propose un accord ; sans accord au "
+            f"{claim.answer_deadline:%d/%m/%Y}, la procédure prendra fin."
+        )
+    if s == machine.REFUSED:
+        return (
+            "Le commissaire de justice dresse le procès-verbal de refus ; le créancier pourra "
+            "saisir le juge."
+        )
+    if s == machine.AGREED:
+        return "Le commissaire de justice signe le titre exécutoire et le remet aux parties."
+    if s == machine.CLOSED:
+        return (
+            "Procédure terminée : le procès-verbal (et le titre, s'il y a accord) sont disponibles."
+        )
+    return "Mandat refusé : choisissez une autre étude."

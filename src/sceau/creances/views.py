@@ -1,0 +1,572 @@
+"""Pages of Petites créances: the creditor (/creances/), the office (/etude/creances/) and the
+debtor (/creances/debiteur/, after signing in at /acces/)."""
+
+from __future__ import annotations
+
+import base64
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sceau.core.errors import Conflict, NotFound, SceauError
+from sceau.core.http import client_ip
+from sceau.core.web import domain_errors, officer_required, render_error
+from sceau.creances import machine, services
+from sceau.creances import web_support as support
+from sceau.creances.forms import (
+    CreditorClaimForm,
+    DeclineForm,
+    InstalmentFormSet,
+    InvitationForm,
+    MessageForm,
+    OfficerClaimForm,
+    OutcomeForm,
+    ProposalForm,
+    RegisterForm,
+    euros,
+    instalments_from,
+)
+from sceau.identity import services as identity
+from sceau.identity.auth import holder_for_session
+from sceau.notary import services as notary
+from sceau.notary.errors import NotaryError
+from sceau.notary.models import Notice
+from sceau.pieces.errors import InvalidInput
+
+DEBTOR_HOME = "/creances/debiteur/"
+
+
+def _form_problem(form) -> InvalidInput:
+    problems = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else "Formulaire"
+        problems.append(f"{label} : {' '.join(errors)}")
+    return InvalidInput("Formulaire incomplet — " + " ; ".join(problems))
+
+
+def _notice_file(notice: Notice | None, what: str) -> HttpResponse:
+    if notice is None:
+        raise NotFound("Cet avis n'existe pas ou ne vous concerne pas.")
+    if what == "pdf":
+        response = HttpResponse(bytes(notice.pdf), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="avis-{notice.pk}.pdf"'
+        return response
+    if notice.pending:
+        raise Conflict("L'autorité d'horodatage n'a pas encore répondu : réessayez plus tard.")
+    response = HttpResponse(bytes(notice.token), content_type="application/timestamp-token")
+    response["Content-Disposition"] = f'attachment; filename="avis-{notice.pk}.tsr"'
+    return response
+
+
+# --- the creditor's account ----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    form = RegisterForm(request.POST or None)
+    error, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                user = support.register_creditor(
+                    form.cleaned_data["full_name"],
+                    form.cleaned_data["email"],
+                    form.cleaned_data["password"],
+                )
+            except SceauError as exc:
+                error, status = exc.message, exc.status
+            else:
+                return render(
+                    request,
+                    "creances/registered.html",
+                    {
+                        "account": user,
+                        "secret": support.grouped_secret(user.totp_secret),
+                        "uri": support.otpauth_uri(user),
+                    },
+                )
+        else:
+            error, status = "Remplissez les trois champs (adresse électronique valide).", 400
+    return render(request, "creances/register.html", {"form": form, "error": error}, status=status)
+
+
+@require_GET
+def verify(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        user = identity.verify_email(token)
+    except SceauError as exc:
+        return render_error(request, exc, back="/creances/compte/inscription/")
+    return render(request, "creances/verified.html", {"account": user})
+
+
+# --- the creditor --------------------------------------------------------------------------
+
+
+@support.creditor_required
+@require_GET
+def creditor_list(request: HttpRequest) -> HttpResponse:
+    claims = services.claims_for(request.user).select_related("office")[:500]
+    rows = [
+        {
+            "obj": c,
+            "state_label": machine.STATE_LABELS[c.state],
+            "next_step": services.next_step(c),
+        }
+        for c in claims
+    ]
+    return render(request, "creances/creditor_list.html", {"rows": rows})
+
+
+@support.creditor_required
+@require_http_methods(["GET", "POST"])
+def creditor_new(request: HttpRequest) -> HttpResponse:
+    form = CreditorClaimForm(request.POST or None)
+    error, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            user = request.user
+            try:
+                claim = machine.file_claim(
+                    user,
+                    form.cleaned_data["office"],
+                    form.claim_input(
+                        user.full_name, form.cleaned_data["creditor_address"], user.email
+                    ),
+                    user,
+                )
+            except SceauError as exc:
+                error, status = exc.message, exc.status
+            else:
+                messages.success(
+                    request,
+                    f"Demande {claim.reference} transmise à {claim.office.name}.",
+                )
+                return redirect("creances:creditor_claim", claim.pk)
+        else:
+            error, status = "Vérifiez les champs signalés ci-dessous.", 400
+    return render(
+        request,
+        "creances/claim_new.html",
+        {"form": form, "error": error, "officer": False},
+        status=status,
+    )
+
+
+def _creditor_claim(request: HttpRequest, claim_id: int):
+    return services.get_claim(request.user, claim_id)
+
+
+@support.creditor_required
+@require_GET
+@domain_errors
+def creditor_claim(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = _creditor_claim(request, claim_id)
+    if not support.has_consented(claim, "creditor"):
+        return render(
+            request, "creances/consent.html", {"claim": claim, "text": services.CONSENT_TEXT}
+        )
+    seen = request.session.setdefault("creances_seen", [])
+    if claim.pk not in seen:  # one access journaled per sign-in and claim
+        services.record_access(claim, "creditor", client_ip(request))
+        request.session["creances_seen"] = [*seen, claim.pk]
+    context = support.case_facts(claim, for_creditor=True)
+    context.update(
+        {
+            "message_form": MessageForm(),
+            "notices": support.notice_rows(notary.notices_for_claim(claim.pk, "creditor")),
+            "authority": notary.get_timestamper(),
+            "consent_text": services.CONSENT_TEXT,
+            "base": f"/creances/{claim.pk}",
+            "notices_base": "/creances",
+        }
+    )
+    return render(request, "creances/creditor_claim.html", context)
+
+
+@support.creditor_required
+@require_POST
+@domain_errors
+def creditor_consent(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = _creditor_claim(request, claim_id)
+    if not support.has_consented(claim, "creditor"):
+        services.record_access(claim, "creditor", client_ip(request))
+        request.session["creances_seen"] = [
+            *request.session.get("creances_seen", []),
+            claim.pk,
+        ]
+    return redirect("creances:creditor_claim", claim.pk)
+
+
+@support.creditor_required
+@require_POST
+@domain_errors
+def creditor_proposal_answer(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = _creditor_claim(request, claim_id)
+    if not support.has_consented(claim, "creditor"):
+        return redirect("creances:creditor_claim", claim.pk)
+    accept = request.POST.get("accept") == "1"
+    machine.answer_proposal(claim, "creditor", accept)
+    messages.success(
+        request,
+        "Vous avez accepté la proposition." if accept else "Vous avez refusé la proposition.",
+    )
+    return redirect("creances:creditor_claim", claim.pk)
+
+
+@support.creditor_required
+@require_POST
+@domain_errors
+def creditor_message(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = _creditor_claim(request, claim_id)
+    if not support.has_consented(claim, "creditor"):
+        return redirect("creances:creditor_claim", claim.pk)
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        raise _form_problem(form)
+    services.post_message(
+        claim,
+        "creditor",
+        request.user.full_name,
+        form.cleaned_data["text"],
+        counter_amount=form.counter(),
+    )
+    messages.success(request, "Message envoyé au commissaire de justice.")
+    return redirect("creances:creditor_claim", claim.pk)
+
+
+@support.creditor_required
+@require_GET
+@domain_errors
+def creditor_document(request: HttpRequest, claim_id: int, what: str) -> HttpResponse:
+    claim = _creditor_claim(request, claim_id)
+    if not support.has_consented(claim, "creditor"):
+        return redirect("creances:creditor_claim", claim.pk)
+    return _document(claim, what)
+
+
+def _document(claim, what: str) -> HttpResponse:
+    if what == "title":
+        return support.pdf_response(claim.title_pdf, f"titre-executoire-{claim.reference}.pdf")
+    return support.pdf_response(claim.record_pdf, f"proces-verbal-{claim.reference}.pdf")
+
+
+@support.creditor_required
+@require_GET
+@domain_errors
+def creditor_notice(request: HttpRequest, notice_id: int, what: str) -> HttpResponse:
+    notice = Notice.objects.filter(pk=notice_id, context="creances", party="creditor").first()
+    if (
+        notice is not None
+        and not services.claims_for(request.user).filter(pk=notice.dossier_id).exists()
+    ):
+        notice = None
+    return _notice_file(notice, what)
+
+
+# --- the office ----------------------------------------------------------------------------
+
+
+@officer_required
+@require_GET
+def officer_queue(request: HttpRequest) -> HttpResponse:
+    groups = support.officer_queue(request.user)
+    sections = [
+        ("review", "À examiner : demandes de mandat", groups["review"]),
+        ("deadlines", "Échéances de réponse dans les sept jours", groups["deadlines"]),
+        ("signature", "À signer : fin de procédure à enregistrer", groups["signature"]),
+        ("others", "Autres créances", groups["others"]),
+    ]
+    rows = [
+        (
+            key,
+            title,
+            [
+                {
+                    "obj": c,
+                    "state_label": machine.STATE_LABELS[c.state],
+                    "next_step": services.next_step(c),
+                }
+                for c in claims
+            ],
+        )
+        for key, title, claims in sections
+    ]
+    return render(request, "creances/officer_queue.html", {"sections": rows})
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def officer_new(request: HttpRequest) -> HttpResponse:
+    form = OfficerClaimForm(request.POST or None)
+    error, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                claim = machine.file_claim(
+                    request.user,
+                    request.user.office,
+                    form.claim_input(
+                        d["creditor_name"], d["creditor_address"], d["creditor_email"]
+                    ),
+                    None,
+                )
+            except SceauError as exc:
+                error, status = exc.message, exc.status
+            else:
+                messages.success(request, f"Demande {claim.reference} enregistrée.")
+                return redirect("creances:officer_claim", claim.pk)
+        else:
+            error, status = "Vérifiez les champs signalés ci-dessous.", 400
+    return render(
+        request,
+        "creances/claim_new.html",
+        {"form": form, "error": error, "officer": True},
+        status=status,
+    )
+
+
+@officer_required
+@require_GET
+@domain_errors
+def officer_claim(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = services.get_claim(request.user, claim_id)
+    allowed = machine.allowed_outcome(claim) if claim.state != machine.CLOSED else None
+    context = support.case_facts(claim, for_creditor=True)
+    context.update(
+        {
+            "allowed_outcome": allowed,
+            "allowed_outcome_label": support.OUTCOME_LABELS.get(allowed or "", ""),
+            "decline_form": DeclineForm(),
+            "invitation_form": InvitationForm(initial={"sent_on": machine._today()}),
+            "proposal_form": ProposalForm(),
+            "instalments": InstalmentFormSet(prefix="e"),
+            "outcome_form": OutcomeForm(initial={"outcome": allowed}),
+            "message_form": MessageForm(),
+            "notices": support.notice_rows(notary.notices_for_claim(claim.pk)),
+            "authority": notary.get_timestamper(),
+            "base": f"/etude/creances/{claim.pk}",
+            "notices_base": "/etude",
+            "may_propose": claim.state == machine.ACCEPTED
+            and claim.answer_deadline is not None
+            and machine._today() <= claim.answer_deadline,
+        }
+    )
+    return render(request, "creances/officer_claim.html", context)
+
+
+@officer_required
+@require_POST
+@domain_errors
+def officer_mandate(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = services.get_claim(request.user, claim_id)
+    accept = request.POST.get("decision") == "accept"
+    reason = ""
+    if not accept:
+        form = DeclineForm(request.POST)
+        if not form.is_valid():
+            raise InvalidInput("Indiquez au créancier la raison du refus du mandat.")
+        reason = form.cleaned_data["reason"]
+    machine.decide_mandate(request.user, claim, accept, reason)
+    messages.success(request, "Mandat accepté." if accept else "Mandat refusé.")
+    return redirect("creances:officer_claim", claim.pk)
+
+
+@officer_required
+@require_POST
+@domain_errors
+def officer_invitation(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = services.get_claim(request.user, claim_id)
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        raise _form_problem(form)
+    sent = services.invite(
+        request.user, claim, form.cleaned_data["sent_on"], form.cleaned_data["channel"]
+    )
+    return render(
+        request,
+        "creances/invitation.html",
+        {
+            "claim": sent.claim,
+            "identifier": sent.identifier,
+            "code": sent.code,
+            "pdf": base64.b64encode(sent.pdf).decode(),
+            "next_step": services.next_step(sent.claim),
+            "channel_label": support.CHANNEL_LABELS.get(sent.claim.invitation_channel, ""),
+        },
+    )
+
+
+@officer_required
+@require_POST
+@domain_errors
+def officer_proposal(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = services.get_claim(request.user, claim_id)
+    form = ProposalForm(request.POST)
+    formset = InstalmentFormSet(request.POST, prefix="e")
+    if not form.is_valid():
+        raise _form_problem(form)
+    if not formset.is_valid():
+        raise InvalidInput(
+            "Échéancier incomplet : chaque échéance a une date et un montant (laissez vides les "
+            "lignes inutiles)."
+        )
+    machine.propose(
+        request.user, claim, euros(form.cleaned_data["amount"]), instalments_from(formset)
+    )
+    messages.success(request, "Proposition transmise au créancier et au débiteur.")
+    return redirect("creances:officer_claim", claim.pk)
+
+
+@officer_required
+@require_POST
+@domain_errors
+def officer_outcome(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = services.get_claim(request.user, claim_id)
+    form = OutcomeForm(request.POST)
+    if not form.is_valid():
+        raise _form_problem(form)
+    try:
+        services.record_outcome(
+            request.user,
+            claim,
+            form.cleaned_data["outcome"],
+            form.cleaned_data["signing_secret"],
+        )
+    except NotaryError as exc:
+        # Wrong passphrase or PIN, no certificate, authority down: nothing was recorded.
+        return render_error(
+            request, InvalidInput(exc.message), back=f"/etude/creances/{claim.pk}/#fin"
+        )
+    messages.success(request, "Fin de la procédure enregistrée ; documents signés.")
+    return redirect("creances:officer_claim", claim.pk)
+
+
+@officer_required
+@require_POST
+@domain_errors
+def officer_message(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = services.get_claim(request.user, claim_id)
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        raise _form_problem(form)
+    services.post_message(
+        claim,
+        "officer",
+        request.user.full_name,
+        form.cleaned_data["text"],
+        counter_amount=form.counter(),
+    )
+    messages.success(request, "Message publié.")
+    return redirect("creances:officer_claim", claim.pk)
+
+
+@officer_required
+@require_GET
+@domain_errors
+def officer_document(request: HttpRequest, claim_id: int, what: str) -> HttpResponse:
+    return _document(services.get_claim(request.user, claim_id), what)
+
+
+# --- the debtor ----------------------------------------------------------------------------
+
+
+def _debtor_claim(request: HttpRequest):
+    credential = holder_for_session(request)
+    if credential is None or credential.holder_kind != services.HOLDER_KIND:
+        return None
+    return services.claim_for_credential(credential)
+
+
+def debtor_view(view):
+    """The debtor signed in at /acces/ (15 minutes idle), with their claim; else /acces/."""
+
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        claim = _debtor_claim(request)
+        if claim is None:
+            return redirect("pieces:access_login")
+        try:
+            return view(request, claim, *args, **kwargs)
+        except SceauError as exc:
+            return render_error(request, exc, back=DEBTOR_HOME)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+@require_GET
+@debtor_view
+def debtor_home(request: HttpRequest, claim) -> HttpResponse:
+    context = support.case_facts(claim, for_creditor=False)
+    context.update(
+        {
+            "first_login": support.first_debtor_login(claim),
+            "consent_text": services.CONSENT_TEXT,
+            "may_answer": support.debtor_may_answer(claim),
+            "message_form": MessageForm(),
+            "notices": support.notice_rows(notary.notices_for_claim(claim.pk, "debtor")),
+            "authority": notary.get_timestamper(),
+            "base": "/creances/debiteur",
+            "notices_base": "/creances/debiteur",
+        }
+    )
+    return render(request, "creances/debtor_claim.html", context)
+
+
+@require_POST
+@debtor_view
+def debtor_answer(request: HttpRequest, claim) -> HttpResponse:
+    decision = request.POST.get("decision", "")
+    services.debtor_answer(claim, decision)
+    messages.success(
+        request,
+        "Vous avez accepté de participer à la procédure."
+        if decision == "accept"
+        else "Vous avez refusé de participer à la procédure.",
+    )
+    return redirect(DEBTOR_HOME)
+
+
+@require_POST
+@debtor_view
+def debtor_proposal_answer(request: HttpRequest, claim) -> HttpResponse:
+    accept = request.POST.get("accept") == "1"
+    machine.answer_proposal(claim, "debtor", accept)
+    messages.success(
+        request,
+        "Vous avez accepté la proposition." if accept else "Vous avez refusé la proposition.",
+    )
+    return redirect(DEBTOR_HOME)
+
+
+@require_POST
+@debtor_view
+def debtor_message(request: HttpRequest, claim) -> HttpResponse:
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        raise _form_problem(form)
+    services.post_message(
+        claim,
+        "debtor",
+        claim.debtor_name,
+        form.cleaned_data["text"],
+        counter_amount=form.counter(),
+    )
+    messages.success(request, "Message envoyé au commissaire de justice.")
+    return redirect(DEBTOR_HOME)
+
+
+@require_GET
+@debtor_view
+def debtor_document(request: HttpRequest, claim, what: str) -> HttpResponse:
+    return _document(claim, what)
+
+
+@require_GET
+@debtor_view
+def debtor_notice(request: HttpRequest, claim, notice_id: int, what: str) -> HttpResponse:
+    notice = notary.notices_for_claim(claim.pk, "debtor").filter(pk=notice_id).first()
+    return _notice_file(notice, what)

@@ -1,0 +1,401 @@
+"""The Petites créances pages, with personas: the office's officer, an outsider officer, the
+creditor, another creditor, the debtor (signed in at /acces/) and anonymous visitors."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from django.core import mail
+from django.test import Client
+from tests.conftest import otp_for
+from tests.creances.conftest import signing_secret
+
+from sceau.creances import machine, services
+from sceau.creances.models import Claim, Consent, Message, Proposal
+from sceau.identity import services as identity
+from sceau.identity.models import User
+
+pytestmark = pytest.mark.django_db
+
+CLAIM_FORM = {
+    "creditor_address": "5 rue X\n69001 Lyon",
+    "debtor_name": "Paul Débiteur",
+    "debtor_address": "8 rue Y\n69003 Lyon",
+    "debtor_postal_code": "69003",
+    "debtor_email": "",
+    "basis": "contractual",
+    "description": "Facture impayée n° 42 du 1er mars",
+    "principal": "1 200,00",
+    "interest": "35.50",
+}
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def consented(cast) -> Client:
+    """The creditor, past the consent page of every claim they open."""
+    return signed_in(cast.creditor)
+
+
+def debtor(identifier: str, code: str) -> Client:
+    client = Client()
+    answer = client.post("/acces/", {"identifier": identifier, "code": code})
+    assert answer.status_code == 302 and answer["Location"] == "/creances/debiteur/"
+    return client
+
+
+def page(answer) -> str:
+    return unescape(answer.content.decode())
+
+
+def other_creditor() -> User:
+    user, token = identity.register_creditor("autre@test.fr", "Autre Créancier", "pw-other-123456")
+    identity.verify_email(token)
+    user.refresh_from_db()
+    return user
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+def test_registration_shows_the_totp_secret_and_mails_a_link_then_login_lands_on_creances(db):
+    client = Client()
+    assert client.get("/creances/compte/inscription/").status_code == 200
+    answer = client.post(
+        "/creances/compte/inscription/",
+        {
+            "full_name": "Jeanne Créancière",
+            "email": "Jeanne@Test.fr",
+            "password": "pw-jeanne-123456",
+        },
+    )
+    assert answer.status_code == 200, page(answer)
+    user = User.objects.get(email="jeanne@test.fr")
+    html = page(answer)
+    assert user.role == User.CREDITOR and user.email_verified_at is None
+    assert user.totp_secret[:4] in html and "otpauth://totp/" in html
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["jeanne@test.fr"]
+    link = re.search(r"https?://\S+/creances/compte/verifier/(\S+)/", mail.outbox[0].body)
+    assert link, mail.outbox[0].body
+    # Before verification the login is refused with the generic answer.
+    refused = Client().post(
+        "/connexion/",
+        {"email": "jeanne@test.fr", "password": "pw-jeanne-123456", "otp": otp_for(user)},
+    )
+    assert refused.status_code == 401
+    verified = Client().get(f"/creances/compte/verifier/{link.group(1)}/")
+    assert verified.status_code == 200 and "vérifiée" in page(verified)
+    bad = Client().get("/creances/compte/verifier/nimporte-quoi/")
+    assert bad.status_code == 401 and "invalide" in page(bad)
+    login = Client().post(
+        "/connexion/",
+        {"email": "jeanne@test.fr", "password": "pw-jeanne-123456", "otp": otp_for(user, 30)},
+    )
+    assert login.status_code == 302 and login["Location"] == "/creances/"
+
+
+def test_registration_refuses_a_weak_password_and_a_taken_address(cast):
+    client = Client()
+    weak = client.post(
+        "/creances/compte/inscription/",
+        {"full_name": "X", "email": "x@test.fr", "password": "court"},
+    )
+    assert weak.status_code == 401 and 'role="alert"' in page(weak)
+    taken = client.post(
+        "/creances/compte/inscription/",
+        {"full_name": "X", "email": cast.creditor.email, "password": "pw-creditor-999999"},
+    )
+    assert taken.status_code == 401 and "existe déjà" in page(taken)
+    assert not User.objects.filter(email="x@test.fr").exists()
+
+
+# --- who may see what ----------------------------------------------------------------------
+
+
+def test_anonymous_visitors_are_sent_to_the_right_login(cast, invited):
+    claim = invited.claim
+    anonymous = Client()
+    for url, target in (
+        ("/creances/", "/connexion/?next=/creances/"),
+        ("/creances/nouvelle/", "/connexion/?next=/creances/nouvelle/"),
+        (f"/creances/{claim.pk}/", f"/connexion/?next=/creances/{claim.pk}/"),
+        ("/etude/creances/", "/connexion/?next=/etude/creances/"),
+        (f"/etude/creances/{claim.pk}/", f"/connexion/?next=/etude/creances/{claim.pk}/"),
+        ("/creances/debiteur/", "/acces/"),
+    ):
+        answer = anonymous.get(url)
+        assert answer.status_code == 302 and answer["Location"] == target, url
+    answer = anonymous.post("/creances/debiteur/reponse/", {"decision": "accept"})
+    assert answer.status_code == 302 and answer["Location"] == "/acces/"
+    claim.refresh_from_db()
+    assert claim.state == machine.INVITED
+
+
+def test_outsider_officer_and_other_creditor_get_404(cast, invited):
+    claim = invited.claim
+    outsider = signed_in(cast.outsider)
+    for url in (f"/etude/creances/{claim.pk}/", f"/etude/creances/{claim.pk}/titre/"):
+        assert outsider.get(url).status_code == 404, url
+    answer = outsider.post(f"/etude/creances/{claim.pk}/messages/", {"text": "Intrus"})
+    assert answer.status_code == 404 and "ne vous concerne pas" in page(answer)
+    assert str(claim.reference) not in page(outsider.get("/etude/creances/"))
+    stranger = signed_in(other_creditor())
+    assert stranger.get(f"/creances/{claim.pk}/").status_code == 404
+    assert stranger.post(f"/creances/{claim.pk}/consentement/").status_code == 404
+    assert stranger.post(f"/creances/{claim.pk}/proposition/", {"accept": "1"}).status_code == 404
+    assert claim.reference not in page(stranger.get("/creances/"))
+    assert not Message.objects.exists() and not Consent.objects.filter(party="creditor").exists()
+    # A creditor is not an officer: the office pages send them to the login page.
+    answer = signed_in(cast.creditor).get("/etude/creances/")
+    assert answer.status_code == 302 and answer["Location"].startswith("/connexion/")
+    # An officer asking for the creditor's pages is sent to the office's queue.
+    answer = signed_in(cast.officer).get("/creances/")
+    assert answer.status_code == 302 and answer["Location"] == "/etude/creances/"
+
+
+def test_a_pieces_recipient_session_does_not_open_the_debtor_page(world):
+    from sceau.pieces import services as pieces
+
+    issued = pieces.issue_credentials(world.officer, world.recipient_a)
+    client = Client()
+    answer = client.post("/acces/", {"identifier": issued.identifier, "code": issued.code})
+    assert answer["Location"] == "/acces/dossier/"
+    assert client.get("/creances/debiteur/")["Location"] == "/acces/"
+
+
+# --- the creditor --------------------------------------------------------------------------
+
+
+def test_creditor_files_a_claim_and_eligibility_errors_are_explained(cast):
+    creditor = signed_in(cast.creditor)
+    form = creditor.get("/creances/nouvelle/")
+    assert form.status_code == 200 and "Étude Lyonnaise" in page(form)
+    office = cast.officer.office_id
+    paris = creditor.post(
+        "/creances/nouvelle/", {**CLAIM_FORM, "office": office, "debtor_postal_code": "75001"}
+    )
+    assert paris.status_code == 400 and "ressort de la cour d'appel" in page(paris)
+    too_much = creditor.post(
+        "/creances/nouvelle/", {**CLAIM_FORM, "office": office, "principal": "5000.00"}
+    )
+    assert too_much.status_code == 400 and "plafond" in page(too_much)
+    assert 'role="alert"' in page(too_much) and "Paul Débiteur" in page(too_much)  # kept
+    incomplete = creditor.post("/creances/nouvelle/", {"office": office})
+    assert incomplete.status_code == 400
+    assert not Claim.objects.exists()
+    done = creditor.post("/creances/nouvelle/", {**CLAIM_FORM, "office": office})
+    claim = Claim.objects.get()
+    assert done.status_code == 302 and done["Location"] == f"/creances/{claim.pk}/"
+    assert claim.principal == 1200 and claim.creditor_user == cast.creditor
+    assert claim.creditor_name == cast.creditor.full_name and claim.state == machine.REQUESTED
+    listing = page(creditor.get("/creances/"))
+    assert claim.reference in listing and "demande transmise" in listing
+
+
+def test_first_visit_asks_for_consent_then_shows_the_case(cast, invited):
+    claim = invited.claim
+    creditor = signed_in(cast.creditor)
+    first = creditor.get(f"/creances/{claim.pk}/")
+    assert first.status_code == 200 and services.CONSENT_TEXT[:60] in page(first)
+    assert "Continuer" in page(first)
+    assert not Consent.objects.filter(claim=claim, party="creditor").exists()
+    # Nothing else is reachable before the consent.
+    blocked = creditor.post(f"/creances/{claim.pk}/messages/", {"text": "Bonjour"})
+    assert blocked.status_code == 302 and not Message.objects.exists()
+    assert creditor.post(f"/creances/{claim.pk}/consentement/").status_code == 302
+    assert Consent.objects.filter(claim=claim, party="creditor").count() == 1
+    case = creditor.get(f"/creances/{claim.pk}/")
+    html = page(case)
+    assert case.status_code == 200
+    assert services.next_step(claim) in html
+    assert "indicatif" in html and "Droit fixe" in html  # the fee table, not checked
+    assert "1235,50 €" in html and "Et maintenant" in html
+    assert "Prescription" in html
+    posted = creditor.post(f"/creances/{claim.pk}/messages/", {"text": "Je reste disponible."})
+    assert posted.status_code == 302
+    assert Message.objects.get().author_kind == "creditor"
+    assert "Je reste disponible." in page(creditor.get(f"/creances/{claim.pk}/"))
+
+
+# --- the whole path through the pages ------------------------------------------------------
+
+
+def test_agreement_path_through_the_pages(cast):
+    creditor = consented(cast)
+    creditor.post("/creances/nouvelle/", {**CLAIM_FORM, "office": cast.officer.office_id})
+    claim = Claim.objects.get()
+    creditor.post(f"/creances/{claim.pk}/consentement/")
+
+    officer = signed_in(cast.officer)
+    queue = page(officer.get("/etude/creances/"))
+    assert "À examiner" in queue and claim.reference in queue
+    case = officer.get(f"/etude/creances/{claim.pk}/")
+    assert case.status_code == 200 and "Accepter le mandat" in page(case)
+    assert (
+        officer.post(f"/etude/creances/{claim.pk}/mandat/", {"decision": "accept"}).status_code
+        == 302
+    )
+    claim.refresh_from_db()
+    assert claim.state == machine.MANDATED and claim.officer == cast.officer
+
+    # A refused transition: the mandate was already decided.
+    again = officer.post(f"/etude/creances/{claim.pk}/mandat/", {"decision": "accept"})
+    assert again.status_code == 409 and "Impossible de statuer sur le mandat" in page(again)
+
+    sent = officer.post(
+        f"/etude/creances/{claim.pk}/invitation/",
+        {"sent_on": machine._today().isoformat(), "channel": "post"},
+    )
+    html = page(sent)
+    assert sent.status_code == 200 and "data:application/pdf;base64," in html
+    identifier = re.search(r'id="identifier">([^<]+)<', html).group(1)
+    code = re.search(r'id="code">([^<]+)<', html).group(1)
+    claim.refresh_from_db()
+    assert claim.state == machine.INVITED
+
+    person = debtor(identifier, code)
+    first = page(person.get("/creances/debiteur/"))
+    assert services.CONSENT_TEXT[:60] in first and "gratuite pour vous" in first
+    assert "Droit fixe" not in first  # the fees are the creditor's
+    assert "Accepter de participer" in first
+    assert person.post("/creances/debiteur/reponse/", {"decision": "accept"}).status_code == 302
+    claim.refresh_from_db()
+    assert claim.state == machine.ACCEPTED
+    late = person.post("/creances/debiteur/reponse/", {"decision": "refuse"})
+    assert late.status_code == 409 and "répondre à l'invitation" in page(late)
+
+    due1 = (machine._today() + timedelta(days=20)).isoformat()
+    due2 = (machine._today() + timedelta(days=50)).isoformat()
+    rows = {
+        "e-TOTAL_FORMS": "6",
+        "e-INITIAL_FORMS": "0",
+        "e-0-due": due1,
+        "e-0-amount": "600,00",
+        "e-1-due": due2,
+        "e-1-amount": "600.00",
+    }
+    wrong = officer.post(f"/etude/creances/{claim.pk}/proposition/", {"amount": "1100", **rows})
+    assert wrong.status_code == 409 and "totalisent" in page(wrong)
+    made = officer.post(f"/etude/creances/{claim.pk}/proposition/", {"amount": "1200", **rows})
+    assert made.status_code == 302
+    proposal = Proposal.objects.get(status=Proposal.OPEN)
+    assert [i["amount"] for i in proposal.instalments] == ["600.00", "600.00"]
+
+    case = page(creditor.get(f"/creances/{claim.pk}/"))
+    assert "Accepter la proposition" in case
+    assert creditor.post(f"/creances/{claim.pk}/proposition/", {"accept": "1"}).status_code == 302
+    assert "Accepter la proposition" in page(person.get("/creances/debiteur/"))
+    assert person.post("/creances/debiteur/proposition/", {"accept": "1"}).status_code == 302
+    claim.refresh_from_db()
+    assert claim.state == machine.AGREED
+
+    case = page(officer.get(f"/etude/creances/{claim.pk}/"))
+    assert 'value="agreement" selected' in case and 'type="password"' in case
+    early = creditor.get(f"/creances/{claim.pk}/titre/")
+    assert early.status_code == 409
+    bad = officer.post(
+        f"/etude/creances/{claim.pk}/fin/", {"outcome": "agreement", "signing_secret": "faux"}
+    )
+    assert bad.status_code == 400 and "mot de passe" in page(bad)
+    claim.refresh_from_db()
+    assert claim.state == machine.AGREED
+    wrong_outcome = officer.post(
+        f"/etude/creances/{claim.pk}/fin/",
+        {"outcome": "terms_refused", "signing_secret": signing_secret()},
+    )
+    assert wrong_outcome.status_code == 409
+    done = officer.post(
+        f"/etude/creances/{claim.pk}/fin/",
+        {"outcome": "agreement", "signing_secret": signing_secret()},
+    )
+    assert done.status_code == 302
+    claim.refresh_from_db()
+    assert claim.state == machine.CLOSED and claim.title_pdf
+    for client, url in (
+        (creditor, f"/creances/{claim.pk}/titre/"),
+        (creditor, f"/creances/{claim.pk}/proces-verbal/"),
+        (officer, f"/etude/creances/{claim.pk}/titre/"),
+        (person, "/creances/debiteur/titre/"),
+        (person, "/creances/debiteur/proces-verbal/"),
+    ):
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        assert answer["Content-Type"] == "application/pdf" and answer.content.startswith(b"%PDF")
+    assert "Télécharger le titre exécutoire" in page(creditor.get(f"/creances/{claim.pk}/"))
+    closed = page(person.get("/creances/debiteur/"))
+    assert "procédure terminée" in closed.lower() and "Accepter de participer" not in closed
+
+
+def test_officer_declines_with_a_reason_and_files_for_a_creditor(cast):
+    officer = signed_in(cast.officer)
+    assert officer.get("/etude/creances/nouvelle/").status_code == 200
+    data = {k: v for k, v in CLAIM_FORM.items() if k != "creditor_address"}
+    filed = officer.post(
+        "/etude/creances/nouvelle/",
+        {**data, "creditor_name": "Garage SARL", "creditor_address": "1 rue\n69001 Lyon"},
+    )
+    claim = Claim.objects.get()
+    assert filed.status_code == 302 and filed["Location"] == f"/etude/creances/{claim.pk}/"
+    assert claim.creditor_user is None and claim.filed_by == cast.officer
+    empty = officer.post(f"/etude/creances/{claim.pk}/mandat/", {"decision": "decline"})
+    assert empty.status_code == 400
+    officer.post(
+        f"/etude/creances/{claim.pk}/mandat/", {"decision": "decline", "reason": "Conflit"}
+    )
+    claim.refresh_from_db()
+    assert claim.state == machine.DECLINED and claim.decision_reason == "Conflit"
+    assert "choisissez une autre étude" in page(officer.get(f"/etude/creances/{claim.pk}/"))
+
+
+def test_debtor_refuses_and_the_queue_groups_claims(cast, invited):
+    claim = invited.claim
+    officer = signed_in(cast.officer)
+    queue = page(officer.get("/etude/creances/"))
+    deadlines = queue.split('id="g-deadlines"')[1].split('id="g-signature"')[0]
+    assert claim.reference not in deadlines  # a month away
+    Claim.objects.filter(pk=claim.pk).update(answer_deadline=machine._today() + timedelta(days=3))
+    queue = page(officer.get("/etude/creances/"))
+    deadlines = queue.split('id="g-deadlines"')[1].split('id="g-signature"')[0]
+    assert claim.reference in deadlines
+    person = debtor(invited.identifier, invited.code)
+    assert person.post("/creances/debiteur/reponse/", {"decision": "refuse"}).status_code == 302
+    claim.refresh_from_db()
+    assert claim.state == machine.REFUSED
+    queue = page(officer.get("/etude/creances/"))
+    signature = queue.split('id="g-signature"')[1].split('id="g-others"')[0]
+    assert claim.reference in signature
+    case = page(officer.get(f"/etude/creances/{claim.pk}/"))
+    assert 'value="refused_participation" selected' in case
+    # A second sign-in is not the first: the consent is no longer pushed to the top.
+    again = debtor(invited.identifier, invited.code)
+    html = page(again.get("/creances/debiteur/"))
+    assert '<section class="card warning" aria-labelledby="consentement">' not in html
+    assert "<summary>Échanges par voie électronique</summary>" in html
+
+
+def test_parties_see_their_own_notices(cast, invited):
+    claim = invited.claim
+    services.debtor_answer(claim, "refuse")
+    creditor = signed_in(cast.creditor)
+    creditor.post(f"/creances/{claim.pk}/consentement/")
+    html = page(creditor.get(f"/creances/{claim.pk}/"))
+    assert "le débiteur refuse de participer" in html
+    notice = re.search(r'href="/creances/avis/(\d+)/pdf/"', html)
+    assert notice, "the creditor sees no notice"
+    answer = creditor.get(f"/creances/avis/{notice.group(1)}/pdf/")
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    stranger = signed_in(other_creditor())
+    assert stranger.get(f"/creances/avis/{notice.group(1)}/pdf/").status_code == 404
+    person = debtor(invited.identifier, invited.code)
+    html = page(person.get("/creances/debiteur/"))
+    mine = re.findall(r'href="/creances/debiteur/avis/(\d+)/pdf/"', html)
+    assert mine and notice.group(1) not in mine
+    assert person.get(f"/creances/debiteur/avis/{notice.group(1)}/pdf/").status_code == 404
+    assert person.get(f"/creances/debiteur/avis/{mine[0]}/pdf/").status_code == 200
