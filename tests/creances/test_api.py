@@ -199,3 +199,37 @@ def test_ineligible_claim_answers_400_with_the_reason(cast):
         content_type="application/json",
     )
     assert answer.status_code == 400 and "plafond" in answer.json()["message"]
+
+
+def test_parties_send_files_through_the_vault(cast, invited):
+    import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from tests.conftest import make_pdf
+
+    from sceau.creances.models import Message
+
+    cid = invited.claim.pk
+    data = make_pdf("justificatif")
+    debtor = debtor_client(invited.identifier, invited.code)
+    answer = debtor.post(
+        f"/api/v1/access/claims/{cid}/attachments",
+        {"file": SimpleUploadedFile("preuve.pdf", data), "text": "Mon reçu"},
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["sha256"] == hashlib.sha256(data).hexdigest()
+    message = Message.objects.get(pk=answer.json()["id"])
+    assert (
+        message.blob.sha256 == hashlib.sha256(data).hexdigest() and message.author_kind == "debtor"
+    )
+    creditor = cast.api(cast.creditor_token)
+    answer = creditor.post(
+        f"/api/v1/claims/{cid}/attachments",
+        {"file": SimpleUploadedFile("x.txt", b"not a pdf"), "text": "t"},
+    )
+    assert answer.status_code == 415
+    anonymous = Client().post(
+        f"/api/v1/access/claims/{cid}/attachments",
+        {"file": SimpleUploadedFile("p.pdf", data), "text": "t"},
+    )
+    assert anonymous.status_code == 401

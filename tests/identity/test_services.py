@@ -133,3 +133,17 @@ def test_access_sessions_expire_when_idle(world, settings):
 
 def test_totp_secret_is_usable_by_an_authenticator(world):
     assert len(pyotp.TOTP(world.officer.totp_secret).now()) == 6
+
+
+def test_holder_may_sign_in_with_a_password_of_their_own(world):
+    cred, issued = services.issue_credential("creances.claim", 77)
+    with pytest.raises(AuthenticationFailed):
+        services.set_holder_password(cred, "court")  # too short
+    services.set_holder_password(cred, "mon mot de passe à moi 2026")
+    cred.refresh_from_db()
+    assert cred.password_hash.startswith("$argon2id$")
+    assert services.verify_credential(issued.identifier, "mon mot de passe à moi 2026", "1.1.1.1")
+    assert services.verify_credential(issued.identifier, issued.code, "1.1.1.2")  # still works
+    with pytest.raises(AuthenticationFailed) as caught:
+        services.verify_credential(issued.identifier, "pas le bon mot de passe", "1.1.1.3")
+    assert caught.value.message == AuthenticationFailed().message

@@ -9,7 +9,11 @@ from ninja import Router, Status
 from sceau.api import schemas as s
 from sceau.core.http import client_ip
 from sceau.identity.auth import HolderBearer, bearer_token
-from sceau.identity.services import end_access_session, open_access_session
+from sceau.identity.services import (
+    end_access_session,
+    open_access_session,
+    set_holder_password,
+)
 from sceau.pieces import services
 from sceau.pieces.views_support import document_response
 
@@ -83,3 +87,10 @@ def document_content(request: HttpRequest, document_id: int, download: bool = Tr
     recipient = _recipient(request)
     opened = services.consult(recipient, document_id, "download" if download else "view")
     return document_response(opened, attachment=download)
+
+
+@router.post("/password", auth=HolderBearer(), response={204: None, **ERRORS})
+def set_password(request: HttpRequest, payload: s.PasswordIn):
+    """Choose a password (12 characters or more) to sign in later instead of the printed code."""
+    set_holder_password(request.auth, payload.password)
+    return Status(204, None)

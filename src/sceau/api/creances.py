@@ -357,3 +357,56 @@ def debtor_message(request: HttpRequest, claim_id: int, payload: MessageIn):
         claim, "debtor", claim.debtor_name, payload.text, counter_amount=payload.counter_amount
     )
     return Status(201, {"id": m.pk})
+
+
+ATTACHMENT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "text"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "text": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _attachment(request: HttpRequest, claim: Claim, kind: str, name: str) -> dict:
+    from sceau.api.pieces import single_upload
+
+    upload = single_upload(request)
+    m = services.post_message(
+        claim, kind, name, request.POST.get("text", ""), sealed=upload.sealed, file_name=upload.name
+    )
+    return {"id": m.pk, "file_name": m.file_name, "sha256": upload.sealed.sha256}
+
+
+@router.post(
+    "/claims/{claim_id}/attachments",
+    auth=AccountBearer(),
+    response={201: dict, 413: ErrorOut, 415: ErrorOut, **ERRORS},
+    openapi_extra=ATTACHMENT_BODY,
+)
+def attachment(request: HttpRequest, claim_id: int):
+    """A message with a file (PDF, PNG, JPEG), encrypted and fingerprinted by the vault."""
+    claim = services.get_claim(request.auth, claim_id)
+    kind = "officer" if request.auth.is_officer else "creditor"
+    return Status(201, _attachment(request, claim, kind, request.auth.full_name))
+
+
+@router.post(
+    "/access/claims/{claim_id}/attachments",
+    auth=HolderBearer(),
+    response={201: dict, 413: ErrorOut, 415: ErrorOut, **ERRORS},
+    openapi_extra=ATTACHMENT_BODY,
+)
+def debtor_attachment(request: HttpRequest, claim_id: int):
+    claim = services.debtor_claim(request.auth, claim_id)
+    return Status(201, _attachment(request, claim, "debtor", claim.debtor_name))

@@ -145,3 +145,7 @@ class AccessDocumentOut(Schema):
     deposited_at: datetime
     expires_at: datetime
     available: bool
+
+
+class PasswordIn(Schema):
+    password: str = Field(max_length=200)

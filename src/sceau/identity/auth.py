@@ -109,3 +109,23 @@ class HolderBearer(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> AccessCredential | None:
         return credential_for_access_token(token)
+
+
+def uploader_for_request(request: HttpRequest) -> object | None:
+    """Who may send a file with this request: an officer, a verified creditor, or a holder of
+    printed credentials (a debtor's attachment); None for anyone else."""
+    officer = officer_for_request(request)
+    if officer is not None:
+        return officer
+    token = bearer_token(request)
+    if token is not None:
+        user = user_for_api_token(token)
+        if user is not None and user.role == User.CREDITOR and user.email_verified_at:
+            return user
+        return credential_for_access_token(token)
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.role == User.CREDITOR:
+        return user if user.email_verified_at else None
+    if hasattr(request, "session") and request.session.get(HOLDER_SESSION_KEY):
+        return holder_for_session(request)
+    return None

@@ -81,6 +81,9 @@ class AccessCredential(models.Model):
 
     identifier = models.CharField(max_length=32, unique=True)
     code_hash = models.CharField(max_length=200)
+    password_hash = models.CharField(
+        max_length=200, blank=True, help_text="Optional password the holder chose (Argon2)."
+    )
     holder_kind = models.CharField(max_length=40)
     holder_id = models.BigIntegerField()
     issued_at = models.DateTimeField()

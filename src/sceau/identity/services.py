@@ -219,13 +219,21 @@ def verify_credential(identifier: str, code: str, client_ip: str) -> AccessCrede
     keys = [("credential", ident), ("ip", client_ip)]
     throttle = Throttle()
     throttle.check(keys)
+    credential = AccessCredential.objects.filter(identifier=ident, revoked_at=None).first()
+    has_password = bool(credential and credential.password_hash)
     try:
         compact = codes.normalize_code(code)
     except codes.InvalidCode as exc:
-        throttle.failure(keys[1:])
-        raise AuthenticationFailed(str(exc), code="invalid_code_format") from None
-    credential = AccessCredential.objects.filter(identifier=ident, revoked_at=None).first()
-    if tokens.verify_secret(credential.code_hash if credential else None, compact):
+        if not has_password:  # it was meant as the printed code: say it has a typo
+            throttle.failure(keys[1:])
+            raise AuthenticationFailed(str(exc), code="invalid_code_format") from None
+        compact = None
+    if compact is not None and tokens.verify_secret(
+        credential.code_hash if credential else None, compact
+    ):
+        throttle.success(keys[:1])
+        return credential
+    if has_password and tokens.verify_secret(credential.password_hash, code or ""):
         throttle.success(keys[:1])
         return credential
     throttle.failure(keys)
@@ -237,6 +245,26 @@ def verify_credential(identifier: str, code: str, client_ip: str) -> AccessCrede
         details={"ip": client_ip},
     )
     raise _same_reply()
+
+
+def set_holder_password(credential: AccessCredential, password: str) -> None:
+    """Let a holder (a debtor) sign in later with a password of their own instead of the code."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        raise AuthenticationFailed(" ".join(exc.messages), code="weak_password") from None
+    with transaction.atomic():
+        credential.password_hash = tokens.hash_secret(password)
+        credential.save(update_fields=["password_hash"])
+        record(
+            Actor(credential.holder_kind, str(credential.holder_id)),
+            "identity:credential:password_set",
+            object_kind="credential",
+            object_id=credential.pk,
+        )
 
 
 def open_access_session(credential: AccessCredential) -> str:

@@ -1,8 +1,9 @@
 """Streaming uploads: each chunk is hashed and encrypted as it arrives.
 
 This handler replaces Django's defaults (which write plaintext temporary files). It seals
-uploads only for requests made by an authenticated officer (session or API token); anything
-else is read and discarded without touching the store. Blobs sealed during a request that did
+uploads only for requests made by someone who may send a file (an officer, a verified
+creditor, a debtor signed in with their printed credentials); anything else is read and
+discarded without touching the store. Blobs sealed during a request that did
 not end up recorded in a Blob row are deleted when the response leaves
 (``DiscardUnclaimedUploadsMiddleware``).
 """
@@ -45,9 +46,9 @@ class SealedUpload:
 
 
 def _upload_allowed(request: HttpRequest) -> bool:
-    from sceau.identity.auth import officer_for_request
+    from sceau.identity.auth import uploader_for_request
 
-    return officer_for_request(request) is not None
+    return uploader_for_request(request) is not None
 
 
 class SealingUploadHandler(FileUploadHandler):
