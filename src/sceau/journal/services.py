@@ -72,22 +72,48 @@ def record(
         leaf = canonical_json(leaf_obj)
         digest = leaf_hash(leaf)
         _store_nodes(index, bytes.fromhex(digest))
-        return JournalEntry.objects.create(
-            index=index,
-            recorded_at=now,
-            actor_kind=actor.kind,
-            actor_id=str(actor.id),
-            actor_name=actor.name,
-            action=action,
-            object_kind=object_kind,
-            object_id=str(object_id),
-            office_id=office_id,
-            dossier_id=dossier_id,
-            details=details,
-            leaf=leaf,
-            leaf_hash=digest,
-            retain_until=add_months_dt(now, settings.CONFIG.journal_retention_months),
+        return _insert_entry(
+            {
+                "index": index,
+                "recorded_at": now,
+                "actor_kind": actor.kind,
+                "actor_id": str(actor.id),
+                "actor_name": actor.name,
+                "action": action,
+                "object_kind": object_kind,
+                "object_id": str(object_id),
+                "office_id": office_id,
+                "dossier_id": dossier_id,
+                "details": details,
+                "leaf": leaf,
+                "leaf_hash": digest,
+                "retain_until": add_months_dt(now, settings.CONFIG.journal_retention_months),
+                "pruned_at": None,
+            }
         )
+
+
+# Appends are the journal's hot path: plain INSERTs with the fields' own conversions, instead of
+# the ORM's per-call query compilation (about 3x faster; benchmarks/journal.py measures it).
+
+
+def _insert_entry(values: dict[str, Any]) -> JournalEntry:
+    meta = JournalEntry._meta
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in values]
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) RETURNING id",  # noqa: S608
+            params,
+        )
+        pk = cursor.fetchone()[0]
+    entry = JournalEntry(id=pk, **values)
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return entry
 
 
 def _take_index() -> int:
@@ -131,6 +157,10 @@ def _store_nodes(index: int, digest: bytes) -> None:
         level, position = level + 1, position >> 1
     known = node_hashes(siblings)
     new = merkle.append_nodes(index, digest, known.__getitem__)
-    JournalNode.objects.bulk_create(
-        [JournalNode(level=node.level, index=node.index, hash=value) for node, value in new]
-    )
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(JournalNode._meta.db_table)} (level, {quote('index')}, hash) "  # noqa: S608
+            "VALUES (%s, %s, %s)",
+            [(node.level, node.index, value) for node, value in new],
+        )
