@@ -125,6 +125,12 @@ class Config:
     tsa_qualified: bool
     signature_roots: Path | None
     pc_rules: Path | None
+    email: str
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str
+    mail_from: str
 
 
 def _existing_file(env: Mapping[str, str], name: str) -> Path | None:
@@ -200,6 +206,12 @@ def load(env: Mapping[str, str] | None = None) -> Config:
     if blob_store == "s3" and not s3_bucket:
         raise ConfigError("SCEAU_BLOB_STORE=s3 needs SCEAU_S3_BUCKET.")
 
+    email = (env.get("SCEAU_EMAIL") or "file").strip().lower()
+    if email not in {"file", "smtp"}:
+        raise ConfigError(f"SCEAU_EMAIL={email!r}: expected file or smtp.")
+    if production and email != "smtp":
+        raise ConfigError("Production needs SCEAU_EMAIL=smtp (mail must reach its recipients).")
+
     keyring_path = Path(env.get("SCEAU_KEYRING") or data_dir / "keys" / "keyring.json")
 
     tsa_url = env.get("SCEAU_TSA_URL", "").strip()
@@ -244,4 +256,10 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         tsa_qualified=env_bool(env, "SCEAU_TSA_QUALIFIED", False),
         signature_roots=_existing_file(env, "SCEAU_SIGNATURE_ROOTS"),
         pc_rules=_existing_file(env, "SCEAU_PC_RULES"),
+        email=email,
+        smtp_host=env.get("SCEAU_SMTP_HOST") or "127.0.0.1",
+        smtp_port=env_int(env, "SCEAU_SMTP_PORT", 587, 1, 65535),
+        smtp_user=env.get("SCEAU_SMTP_USER", ""),
+        smtp_password=env.get("SCEAU_SMTP_PASSWORD", ""),
+        mail_from=env.get("SCEAU_MAIL_FROM") or "Sceau <ne-pas-repondre@sceau.invalid>",
     )

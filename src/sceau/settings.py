@@ -144,3 +144,17 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 100
+
+# Outgoing mail: files under the data directory for the demo, SMTP (STARTTLS) in production.
+DEFAULT_FROM_EMAIL = CONFIG.mail_from
+if CONFIG.email == "smtp":
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = CONFIG.smtp_host
+    EMAIL_PORT = CONFIG.smtp_port
+    EMAIL_HOST_USER = CONFIG.smtp_user
+    EMAIL_HOST_PASSWORD = CONFIG.smtp_password
+    EMAIL_USE_TLS = True
+    EMAIL_TIMEOUT = 15
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "mail"

@@ -48,6 +48,9 @@ def test_production_refuses_development_settings(tmp_path):
         "SCEAU_HTTPS": "true",
         "SCEAU_PUBLIC_URL": "https://mespieces.example",
     }
+    with pytest.raises(ConfigError, match="SCEAU_EMAIL"):  # mail written to files: demo only
+        load(env(tmp_path, **safe))
+    safe["SCEAU_EMAIL"] = "smtp"
     with pytest.raises(ConfigError, match="SCEAU_TSA_URL"):  # the built-in TSA is not qualified
         load(env(tmp_path, **safe))
     with pytest.raises(ConfigError, match="SCEAU_TSA_ROOTS"):

@@ -233,3 +233,34 @@ def test_parties_send_files_through_the_vault(cast, invited):
         {"file": SimpleUploadedFile("p.pdf", data), "text": "t"},
     )
     assert anonymous.status_code == 401
+
+
+def test_wrong_passphrase_is_a_clear_400_and_nothing_changes(cast, invited):
+    from sceau.creances.models import Claim
+
+    claim = invited.claim
+    debtor = debtor_client(invited.identifier, invited.code)
+    debtor.post(
+        f"/api/v1/access/claims/{claim.pk}/answer",
+        {"decision": "refuse"},
+        content_type="application/json",
+    )
+    answer = cast.api(cast.officer_token).post(
+        f"/api/v1/claims/{claim.pk}/outcome",
+        {"outcome": "refused_participation", "signing_secret": "wrong"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 400 and answer.json()["message"], answer.content
+    assert Claim.objects.get(pk=claim.pk).state == "refused"
+    reissued = cast.api(cast.officer_token).post(f"/api/v1/claims/{claim.pk}/credentials")
+    assert reissued.status_code == 201
+    assert (
+        Client()
+        .post(
+            "/api/v1/access/login",
+            {"identifier": invited.identifier, "code": invited.code},
+            content_type="application/json",
+        )
+        .status_code
+        == 401
+    )

@@ -75,7 +75,7 @@ def test_officer_deposits_and_recipient_gets_the_same_bytes(
     _shot(page, shots_dir, "00-accueil")
 
     page.goto("/connexion/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Connexion de l'étude")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connexion")
     _shot(page, shots_dir, "01-connexion-etude")
     page.get_by_label("Adresse électronique").fill(officer["email"])
     page.get_by_label("Mot de passe").fill(officer["password"])
@@ -162,14 +162,14 @@ def test_officer_deposits_and_recipient_gets_the_same_bytes(
     # The code printed before the reissue is revoked.
     page.get_by_label("Identifiant").fill(recipient["identifier"])
     page.get_by_label("Code personnel").fill(recipient["code"])
-    page.get_by_role("button", name="Accéder à mes pièces").click()
+    page.get_by_role("button", name="Accéder à mon dossier").click()
     expect(page.get_by_role("alert")).to_be_visible()
     assert page.url == f"{base}/acces/"
     _shot(page, shots_dir, "06-acces-refuse")
 
     page.get_by_label("Identifiant").fill(identifier)
     page.get_by_label("Code personnel").fill(code)
-    page.get_by_role("button", name="Accéder à mes pièces").click()
+    page.get_by_role("button", name="Accéder à mon dossier").click()
     page.wait_for_url(f"{base}/acces/dossier/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Vos pièces justificatives")
     _shot(page, shots_dir, "07-vos-pieces")

@@ -59,7 +59,7 @@ def _debtor_sign_in(page: Page, base: str, identifier: str, code: str) -> None:
     page.goto("/acces/")
     page.get_by_label("Identifiant").fill(identifier)
     page.get_by_label("Code personnel").fill(code)
-    page.get_by_role("button", name="Accéder à mes pièces").click()
+    page.get_by_role("button", name="Accéder à mon dossier").click()
     page.wait_for_url(f"{base}/creances/debiteur/")
 
 

@@ -225,7 +225,7 @@ class ProposalIn(Schema):
 )
 def proposal(request: HttpRequest, claim_id: int, payload: ProposalIn):
     claim = services.get_claim(request.auth, claim_id)
-    p = machine.propose(request.auth, claim, payload.amount, payload.instalments)
+    p = services.propose(request.auth, claim, payload.amount, payload.instalments)
     return Status(
         201,
         {
@@ -251,7 +251,7 @@ def creditor_answer(request: HttpRequest, claim_id: int, payload: AnswerIn):
     claim = services.get_claim(request.auth, claim_id)
     if request.auth.role != User.CREDITOR:
         raise NotFound("Seul le créancier répond ici à la proposition.")
-    machine.answer_proposal(claim, "creditor", payload.accept)
+    services.answer_proposal(claim, "creditor", payload.accept)
     claim.refresh_from_db()
     return claim_out(claim, for_creditor=True)
 
@@ -337,7 +337,7 @@ def debtor_answer(request: HttpRequest, claim_id: int, payload: DecisionIn):
 )
 def debtor_proposal_answer(request: HttpRequest, claim_id: int, payload: AnswerIn):
     claim = services.debtor_claim(request.auth, claim_id)
-    machine.answer_proposal(claim, "debtor", payload.accept)
+    services.answer_proposal(claim, "debtor", payload.accept)
     claim.refresh_from_db()
     return claim_out(claim, for_creditor=False)
 
@@ -410,3 +410,18 @@ def attachment(request: HttpRequest, claim_id: int):
 def debtor_attachment(request: HttpRequest, claim_id: int):
     claim = services.debtor_claim(request.auth, claim_id)
     return Status(201, _attachment(request, claim, "debtor", claim.debtor_name))
+
+
+class CodeOut(Schema):
+    identifier: str
+    code: str
+
+
+@router.post(
+    "/claims/{claim_id}/credentials", auth=AccountBearer(), response={201: CodeOut, **ERRORS}
+)
+def reissue_code(request: HttpRequest, claim_id: int):
+    """A new code for the debtor (the previous one stops working); shown only here."""
+    claim = services.get_claim(request.auth, claim_id)
+    issued = services.reissue_debtor_code(request.auth, claim)
+    return Status(201, {"identifier": issued.identifier, "code": issued.code})

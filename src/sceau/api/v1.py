@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from sceau.core.errors import SceauError, TooManyAttempts
 from sceau.core.http import error_body, error_status
+from sceau.notary.errors import NotaryError
 from sceau.vault.errors import VaultError
 
 api = NinjaAPI(
@@ -36,6 +37,11 @@ def _sceau_error(request: HttpRequest, exc: SceauError) -> HttpResponse:
 
 @api.exception_handler(VaultError)
 def _vault_error(request: HttpRequest, exc: VaultError) -> HttpResponse:
+    return api.create_response(request, error_body(exc), status=error_status(exc))
+
+
+@api.exception_handler(NotaryError)
+def _notary_error(request: HttpRequest, exc: NotaryError) -> HttpResponse:
     return api.create_response(request, error_body(exc), status=error_status(exc))
 
 

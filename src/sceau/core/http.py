@@ -15,16 +15,25 @@ VAULT_STATUS = {
 }
 
 
+NOTARY_STATUS = {"tsa_unavailable": 503, "timestamp_refused": 502, "pki_error": 500}
+
+
 def error_status(exc: Exception) -> int:
+    from sceau.notary.errors import NotaryError
+
     if isinstance(exc, SceauError):
         return exc.status
+    if isinstance(exc, NotaryError):  # a signer's passphrase, PIN or certificate: 400
+        return NOTARY_STATUS.get(exc.code, 400)
     if isinstance(exc, VaultError):
         return VAULT_STATUS.get(exc.code, 500)
     return 500
 
 
 def error_body(exc: Exception) -> dict[str, str]:
-    if isinstance(exc, SceauError | VaultError):
+    from sceau.notary.errors import NotaryError
+
+    if isinstance(exc, SceauError | VaultError | NotaryError):
         return {"error": exc.code, "message": exc.message}
     return {"error": "internal_error", "message": "Erreur interne : réessayez plus tard."}
 

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from sceau.core.errors import SceauError, TooManyAttempts
 from sceau.core.http import error_status
+from sceau.notary.errors import NotaryError
 from sceau.vault.errors import VaultError
 
 
@@ -42,7 +43,7 @@ def domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
-        except (SceauError, VaultError) as exc:
+        except (SceauError, VaultError, NotaryError) as exc:
             return render_error(request, exc)
 
     return wrapper

@@ -427,19 +427,24 @@ def close(user: User, claim: Claim, outcome: str) -> Claim:
         raise InvalidInput(
             "Issue : refused_participation, no_agreement_in_time, terms_refused ou agreement."
         )
-    claim = Claim.objects.select_for_update().get(pk=claim.pk)
-    _require(claim, REFUSED, ACCEPTED, AGREED, doing="enregistrer la fin de la procédure")
-    supported = allowed_outcome(claim)
-    if outcome != supported:
-        raise TransitionRefused(
-            "Les faits enregistrés ne permettent pas cette issue"
-            + (f" ; l'issue constatée est « {supported} »." if supported else " pour l'instant.")
-        )
-    claim.state = CLOSED
-    claim.outcome = outcome
-    claim.closed_at = timezone.now()
-    claim.save(update_fields=["state", "outcome", "closed_at"])
-    _log(officer_actor(user), claim, "closed", outcome=outcome)
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().get(pk=claim.pk)
+        _require(claim, REFUSED, ACCEPTED, AGREED, doing="enregistrer la fin de la procédure")
+        supported = allowed_outcome(claim)
+        if outcome != supported:
+            raise TransitionRefused(
+                "Les faits enregistrés ne permettent pas cette issue"
+                + (
+                    f" ; l'issue constatée est « {supported} »."
+                    if supported
+                    else " pour l'instant."
+                )
+            )
+        claim.state = CLOSED
+        claim.outcome = outcome
+        claim.closed_at = timezone.now()
+        claim.save(update_fields=["state", "outcome", "closed_at"])
+        _log(officer_actor(user), claim, "closed", outcome=outcome)
     return claim
 
 

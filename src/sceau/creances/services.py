@@ -13,7 +13,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 
-from sceau.core.errors import NotFound
+from sceau.core.errors import NotFound, SceauError
 from sceau.creances import documents, machine, rules
 from sceau.creances.models import Claim, Consent, Message, Proposal
 from sceau.identity import services as identity
@@ -136,8 +136,49 @@ class Invitation:
     pdf: bytes
 
 
+class MailUnavailable(SceauError):
+    status = 503
+    code = "mail_unavailable"
+
+
+def _send_invitation_emails(claim: Claim, issued: identity.IssuedCredential) -> None:
+    """Two messages: the link and identifier, then the code alone (never both together).
+
+    Sent inside the invitation's transaction: if the mail server refuses, nothing is recorded
+    and the officer is told to retry.
+    """
+    try:
+        link = f"{settings.CONFIG.public_url}/acces/"
+        # Never the code and the link in the same message.
+        send_mail(
+            f"Petites créances — invitation {claim.reference}",
+            f"{claim.office.name} vous invite à participer à une procédure simplifiée de "
+            f"recouvrement. Rendez-vous sur {link} avec l'identifiant {issued.identifier} ; "
+            "votre code personnel vous parvient dans un message séparé. Vous avez jusqu'au "
+            f"{claim.answer_deadline:%d/%m/%Y} pour répondre ; le silence vaut refus.",
+            None,
+            [claim.debtor_email],
+        )
+        send_mail(
+            f"Petites créances — votre code personnel ({claim.reference})",
+            f"Votre code personnel : {issued.code}. Il est confidentiel.",
+            None,
+            [claim.debtor_email],
+        )
+    except OSError as exc:
+        raise MailUnavailable(
+            "Le message électronique n'a pas pu être envoyé : rien n'a été enregistré. "
+            "Réessayez, ou choisissez l'envoi par lettre recommandée."
+        ) from exc
+
+
 def invite(user: User, claim: Claim, sent_on: date, channel: str) -> Invitation:
     """Record the sending, issue the debtor's credentials, produce the letter (R125-2)."""
+    if channel == "email" and not claim.debtor_email:
+        raise machine.InvalidInput(
+            "Pour un envoi électronique, indiquez l'adresse électronique "
+            "du débiteur ; sinon choisissez la lettre recommandée."
+        )
     with transaction.atomic():
         claim = machine.record_invitation(user, claim, sent_on, channel)
         _, issued = identity.issue_credential(HOLDER_KIND, claim.pk)
@@ -156,24 +197,9 @@ def invite(user: User, claim: Claim, sent_on: date, channel: str) -> Invitation:
         _notify(
             claim, "debtor", "provision", index, "invitation à participer", "invitation.pdf", pdf
         )
-    if channel == "email" and claim.debtor_email:
-        link = f"{settings.CONFIG.public_url}/acces/"
-        # Never the code and the link in the same message.
-        send_mail(
-            f"Petites créances — invitation {claim.reference}",
-            f"{claim.office.name} vous invite à participer à une procédure simplifiée de "
-            f"recouvrement. Rendez-vous sur {link} avec l'identifiant {issued.identifier} ; "
-            "votre code personnel vous parvient dans un message séparé. Vous avez jusqu'au "
-            f"{claim.answer_deadline:%d/%m/%Y} pour répondre ; le silence vaut refus.",
-            None,
-            [claim.debtor_email],
-        )
-        send_mail(
-            f"Petites créances — votre code personnel ({claim.reference})",
-            f"Votre code personnel : {issued.code}. Il est confidentiel.",
-            None,
-            [claim.debtor_email],
-        )
+        if channel == "email":
+            _send_invitation_emails(claim, issued)
+
     return Invitation(claim, issued.identifier, issued.code, pdf)
 
 
@@ -262,6 +288,67 @@ def apply_silence(today: date | None = None) -> int:
                     "silence du débiteur à l'échéance : refus de participer",
                 )
     return len(done)
+
+
+def _last_index(claim: Claim) -> int:
+    return (
+        JournalEntry.objects.filter(object_kind="claim", object_id=str(claim.pk))
+        .order_by("-index")
+        .values_list("index", flat=True)
+        .first()
+    )
+
+
+def propose(user: User, claim: Claim, amount, instalments: list[dict]) -> Proposal:
+    """The officer's proposal, noticed to both parties."""
+    with transaction.atomic():
+        proposal = machine.propose(user, claim, amount, instalments)
+        index = _last_index(claim)
+        for party in ("creditor", "debtor"):
+            _notify(
+                claim,
+                party,
+                "event",
+                index,
+                f"proposition d'accord : {proposal.amount} € en "
+                f"{len(proposal.instalments)} échéance(s)",
+            )
+    return proposal
+
+
+def answer_proposal(claim: Claim, party: str, accept: bool) -> Proposal:
+    """A party's answer to the proposal, noticed to both parties."""
+    with transaction.atomic():
+        proposal = machine.answer_proposal(claim, party, accept)
+        index = _last_index(claim)
+        who = "le créancier" if party == "creditor" else "le débiteur"
+        for each in ("creditor", "debtor"):
+            _notify(
+                claim,
+                each,
+                "event",
+                index,
+                f"{who} {'accepte' if accept else 'refuse'} la proposition d'accord",
+            )
+    return proposal
+
+
+def reissue_debtor_code(user: User, claim: Claim) -> identity.IssuedCredential:
+    """A new code for the debtor (the old one is revoked), e.g. when a letter went astray."""
+    machine._officer_of(user, claim)
+    if claim.state in (machine.REQUESTED, machine.MANDATED, machine.DECLINED):
+        raise machine.TransitionRefused("Le débiteur n'a pas encore été invité.")
+    with transaction.atomic():
+        _, issued = identity.issue_credential(HOLDER_KIND, claim.pk)
+        record(
+            machine.officer_actor(user),
+            "creances:credential:reissued",
+            object_kind="claim",
+            object_id=claim.pk,
+            office_id=claim.office_id,
+            details={"identifier": issued.identifier},
+        )
+    return issued
 
 
 def post_message(
@@ -411,6 +498,11 @@ def next_step(claim: Claim) -> str:
         return "L'étude doit accepter ou refuser le mandat."
     if s == machine.MANDATED:
         return "Le commissaire de justice envoie l'invitation au débiteur."
+    if s == machine.INVITED and machine._today() > claim.answer_deadline:
+        return (
+            f"Le délai de réponse a expiré le {claim.answer_deadline:%d/%m/%Y} : le silence "
+            "du débiteur vaut refus ; le constat est enregistré automatiquement."
+        )
     if s == machine.INVITED:
         return (
             f"Le débiteur a jusqu'au {claim.answer_deadline:%d/%m/%Y} pour accepter ; "

@@ -207,7 +207,7 @@ def creditor_proposal_answer(request: HttpRequest, claim_id: int) -> HttpRespons
     if not support.has_consented(claim, "creditor"):
         return redirect("creances:creditor_claim", claim.pk)
     accept = request.POST.get("accept") == "1"
-    machine.answer_proposal(claim, "creditor", accept)
+    services.answer_proposal(claim, "creditor", accept)
     messages.success(
         request,
         "Vous avez accepté la proposition." if accept else "Vous avez refusé la proposition.",
@@ -413,7 +413,7 @@ def officer_proposal(request: HttpRequest, claim_id: int) -> HttpResponse:
             "Échéancier incomplet : chaque échéance a une date et un montant (laissez vides les "
             "lignes inutiles)."
         )
-    machine.propose(
+    services.propose(
         request.user, claim, euros(form.cleaned_data["amount"]), instalments_from(formset)
     )
     messages.success(request, "Proposition transmise au créancier et au débiteur.")
@@ -534,7 +534,7 @@ def debtor_answer(request: HttpRequest, claim) -> HttpResponse:
 @debtor_view
 def debtor_proposal_answer(request: HttpRequest, claim) -> HttpResponse:
     accept = request.POST.get("accept") == "1"
-    machine.answer_proposal(claim, "debtor", accept)
+    services.answer_proposal(claim, "debtor", accept)
     messages.success(
         request,
         "Vous avez accepté la proposition." if accept else "Vous avez refusé la proposition.",

@@ -28,6 +28,6 @@ class Command(BaseCommand):
             self.stdout.write(markdown_table())
             return
         for field, value in vars(settings.CONFIG).items():
-            if field in ("secret_key", "tsa_password") and value:
+            if field in ("secret_key", "tsa_password", "smtp_password") and value:
                 value = "(caché)"
             self.stdout.write(f"{field} = {value}")

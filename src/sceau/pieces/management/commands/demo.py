@@ -45,6 +45,13 @@ class Command(BaseCommand):
         w(f"    secret TOTP : {o['totp_secret']}  (code du moment : sceau demo --otp)")
         w(f"    jeton API : {o['api_token']}")
         w(f"    phrase du certificat de signature de TEST : {o['signing_passphrase_test_pki']}")
+        c = data.get("creditor")
+        if c:
+            w(f"  Créancier (Petites créances) : {data['url']}/connexion/")
+            w(f"    adresse : {c['email']}")
+            w(f"    mot de passe : {c['password']}")
+            w(f"    secret TOTP : {c['totp_secret']}")
+            w(f"    jeton API : {c['api_token']}")
         w(f"  Espace destinataire : {data['url']}/acces/")
         for d in data["dossiers"]:
             for r in d["recipients"]:
