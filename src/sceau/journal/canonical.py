@@ -11,24 +11,30 @@ import hashlib
 import json
 from typing import Any
 
+_MAX_INT = 2**53 - 1
 
-def _check(value: Any, path: str = "$") -> None:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return
+
+def _check(value: Any, path: str = "$") -> bool:
+    """Refuse what RFC 8785 data may not hold here; True if a key lies outside the BMP."""
+    if value is None or isinstance(value, str | bool):
+        return False
     if isinstance(value, int):
-        if abs(value) > 2**53 - 1:
+        if abs(value) > _MAX_INT:
             raise ValueError(f"{path}: integer outside the I-JSON range")
-        return
+        return False
     if isinstance(value, list):
+        astral = False
         for i, item in enumerate(value):
-            _check(item, f"{path}[{i}]")
-        return
+            astral |= _check(item, f"{path}[{i}]")
+        return astral
     if isinstance(value, dict):
+        astral = False
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ValueError(f"{path}: object keys must be strings")
-            _check(item, f"{path}.{key}")
-        return
+            astral |= not key.isascii() and any(ord(c) > 0xFFFF for c in key)
+            astral |= _check(item, f"{path}.{key}")
+        return astral
     raise ValueError(f"{path}: {type(value).__name__} is not allowed in a journal leaf")
 
 
@@ -47,8 +53,10 @@ def _normalise(value: Any) -> Any:
 
 def canonical_json(value: Any) -> str:
     """Serialise ``value`` as RFC 8785 canonical JSON text."""
-    _check(value)
-    return json.dumps(_normalise(value), ensure_ascii=False, separators=(",", ":"))
+    if _check(value):  # only keys beyond U+FFFF sort differently from code-point order
+        value = _normalise(value)
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def leaf_hash(leaf: str) -> str:

@@ -103,7 +103,10 @@ def _insert_entry(values: dict[str, Any]) -> JournalEntry:
     fields = [meta.get_field(name) for name in values]
     columns = ", ".join(quote(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
-    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    params = [
+        f.get_db_prep_save(values[f.name], connection) if f.name in _CONVERTED else values[f.name]
+        for f in fields
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) RETURNING id",  # noqa: S608
@@ -114,6 +117,10 @@ def _insert_entry(values: dict[str, Any]) -> JournalEntry:
     entry._state.adding = False
     entry._state.db = connection.alias
     return entry
+
+
+# Only these need the database's own conversion; the rest are str, int or None as they are.
+_CONVERTED = frozenset({"recorded_at", "retain_until", "pruned_at", "details"})
 
 
 def _take_index() -> int:
