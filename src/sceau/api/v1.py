@@ -6,10 +6,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from sceau.core.errors import SceauError, TooManyAttempts
+from sceau.core.errors import DetailedError, SceauError, TooManyAttempts
 from sceau.core.http import error_body, error_status
-from sceau.notary.errors import NotaryError
-from sceau.vault.errors import VaultError
 
 api = NinjaAPI(
     title="Sceau API",
@@ -35,13 +33,9 @@ def _sceau_error(request: HttpRequest, exc: SceauError) -> HttpResponse:
     return response
 
 
-@api.exception_handler(VaultError)
-def _vault_error(request: HttpRequest, exc: VaultError) -> HttpResponse:
-    return api.create_response(request, error_body(exc), status=error_status(exc))
-
-
-@api.exception_handler(NotaryError)
-def _notary_error(request: HttpRequest, exc: NotaryError) -> HttpResponse:
+@api.exception_handler(DetailedError)
+def _core_error(request: HttpRequest, exc: DetailedError) -> HttpResponse:
+    """Vault and notary errors (a refused file, a signer's wrong PIN, an authority down)."""
     return api.create_response(request, error_body(exc), status=error_status(exc))
 
 

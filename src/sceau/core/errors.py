@@ -55,3 +55,24 @@ class AuthenticationFailed(SceauError):
     status = 401
     code = "authentication_failed"
     message = "Identifiants incorrects. Vérifiez-les et réessayez."
+
+
+class DetailedError(Exception):
+    """Base of the errors of Sceau's Django-free cores (vault, notary).
+
+    ``message`` is French, shown to users, and says what to do next; ``code`` is a short English
+    slug for programs; ``detail`` is optional English text for logs, never shown to users.
+    """
+
+    code: str = "error"
+    default_message: str = "Une erreur est survenue : réessayez dans quelques instants."
+
+    def __init__(self, message: str | None = None, *, detail: str | None = None) -> None:
+        self.message: str = message or self.default_message
+        self.detail: str | None = detail
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        if self.detail:
+            return f"{self.message} [{self.code}: {self.detail}]"
+        return self.message

@@ -2,38 +2,34 @@
 
 from __future__ import annotations
 
-from sceau.core.errors import SceauError
-from sceau.vault.errors import VaultError
+from sceau.core.errors import DetailedError, SceauError
 
-VAULT_STATUS = {
+# The Django-free cores' errors carry no HTTP status: it is decided here, by code.
+CORE_STATUS = {
+    # vault
     "too_large": 413,
     "unsupported_format": 415,
     "empty_document": 400,
-    "integrity_failure": 500,
-    "key_not_found": 500,
-    "blob_not_found": 500,
+    # notary: a signer's passphrase, PIN or certificate is the user's to fix (400 by default)
+    "tsa_unavailable": 503,
+    "timestamp_refused": 502,
 }
 
 
-NOTARY_STATUS = {"tsa_unavailable": 503, "timestamp_refused": 502, "pki_error": 500}
-
-
 def error_status(exc: Exception) -> int:
-    from sceau.notary.errors import NotaryError
-
     if isinstance(exc, SceauError):
         return exc.status
-    if isinstance(exc, NotaryError):  # a signer's passphrase, PIN or certificate: 400
-        return NOTARY_STATUS.get(exc.code, 400)
-    if isinstance(exc, VaultError):
-        return VAULT_STATUS.get(exc.code, 500)
+    if isinstance(exc, DetailedError):
+        if exc.code in CORE_STATUS:
+            return CORE_STATUS[exc.code]
+        from sceau.vault.errors import VaultError
+
+        return 500 if isinstance(exc, VaultError) or exc.code == "pki_error" else 400
     return 500
 
 
 def error_body(exc: Exception) -> dict[str, str]:
-    from sceau.notary.errors import NotaryError
-
-    if isinstance(exc, SceauError | VaultError | NotaryError):
+    if isinstance(exc, SceauError | DetailedError):
         return {"error": exc.code, "message": exc.message}
     return {"error": "internal_error", "message": "Erreur interne : réessayez plus tard."}
 

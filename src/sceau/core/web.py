@@ -9,10 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from sceau.core.errors import SceauError, TooManyAttempts
+from sceau.core.errors import DetailedError, SceauError, TooManyAttempts
 from sceau.core.http import error_status
-from sceau.notary.errors import NotaryError
-from sceau.vault.errors import VaultError
 
 
 def render_error(request: HttpRequest, exc: Exception, back: str | None = None) -> HttpResponse:
@@ -43,7 +41,7 @@ def domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
-        except (SceauError, VaultError, NotaryError) as exc:
+        except (SceauError, DetailedError) as exc:
             return render_error(request, exc)
 
     return wrapper

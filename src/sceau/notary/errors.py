@@ -7,8 +7,10 @@ shown to users).
 
 from __future__ import annotations
 
+from sceau.core.errors import DetailedError
 
-class NotaryError(Exception):
+
+class NotaryError(DetailedError):
     """Base class of every notary error."""
 
     code: str = "notary_error"
@@ -16,16 +18,6 @@ class NotaryError(Exception):
         "Une erreur est survenue lors de l'horodatage ou de la signature. Réessayez dans "
         "quelques instants ; si le problème persiste, contactez l'administrateur de la plateforme."
     )
-
-    def __init__(self, message: str | None = None, *, detail: str | None = None) -> None:
-        self.message: str = message or self.default_message
-        self.detail: str | None = detail
-        super().__init__(self.message)
-
-    def __str__(self) -> str:
-        if self.detail:
-            return f"{self.message} [{self.code}: {self.detail}]"
-        return self.message
 
 
 class TimestampRefused(NotaryError):

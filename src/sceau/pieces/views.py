@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sceau.api.pieces import single_upload
-from sceau.core.errors import Conflict, NotFound, SceauError
+from sceau.core.errors import Conflict, DetailedError, NotFound, SceauError
 from sceau.core.http import client_ip, error_body, error_status
 from sceau.core.web import domain_errors, officer_required, render_error
 from sceau.identity.auth import holder_for_session, start_holder_session
@@ -366,14 +366,13 @@ def evidence_bundle(request: HttpRequest, dossier_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def signature_check(request: HttpRequest) -> HttpResponse:
     """Upload a PDF and read the validation report of its signatures (the file is not kept)."""
-    from sceau.notary.errors import NotaryError
 
     reports, error = None, None
     if request.method == "POST":
         try:
             upload = single_upload(request)
             reports = notary.report_for_upload(upload.sealed)
-        except (SceauError, VaultError, NotaryError) as exc:
+        except (SceauError, DetailedError) as exc:
             error = exc.message
     status = 400 if error else 200
     return render(

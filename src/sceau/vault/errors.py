@@ -7,8 +7,10 @@ never shown to users).
 
 from __future__ import annotations
 
+from sceau.core.errors import DetailedError
 
-class VaultError(Exception):
+
+class VaultError(DetailedError):
     """Base class of every vault error."""
 
     code: str = "vault_error"
@@ -16,16 +18,6 @@ class VaultError(Exception):
         "Une erreur est survenue lors du traitement du document. Réessayez dans quelques "
         "instants ; si le problème persiste, contactez l'étude."
     )
-
-    def __init__(self, message: str | None = None, *, detail: str | None = None) -> None:
-        self.message: str = message or self.default_message
-        self.detail: str | None = detail
-        super().__init__(self.message)
-
-    def __str__(self) -> str:
-        if self.detail:
-            return f"{self.message} [{self.code}: {self.detail}]"
-        return self.message
 
 
 class IntegrityError(VaultError):
