@@ -399,3 +399,198 @@ def test_parties_see_their_own_notices(cast, invited):
     assert mine and notice.group(1) not in mine
     assert person.get(f"/creances/debiteur/avis/{notice.group(1)}/pdf/").status_code == 404
     assert person.get(f"/creances/debiteur/avis/{mine[0]}/pdf/").status_code == 200
+
+
+# --- the debtor's own password -------------------------------------------------------------
+
+
+def test_debtor_chooses_a_password_then_signs_in_with_it(cast, invited):
+    person = debtor(invited.identifier, invited.code)
+    html = page(person.get("/creances/debiteur/"))
+    assert "Choisir un mot de passe" in html and invited.identifier in html
+    assert "reste valable" in html and 'action="/creances/debiteur/mot-de-passe/"' in html
+    assert 'autocomplete="new-password"' in html
+    chosen = "trois chats gris sur le toit"
+    mismatch = person.post(
+        "/creances/debiteur/mot-de-passe/", {"password": chosen, "confirmation": chosen + "!"}
+    )
+    assert mismatch.status_code == 400 and "pas identiques" in page(mismatch)
+    assert 'role="alert"' in page(mismatch) and chosen not in page(mismatch)
+    done = person.post(
+        "/creances/debiteur/mot-de-passe/", {"password": chosen, "confirmation": chosen}
+    )
+    assert done.status_code == 302 and done["Location"] == "/creances/debiteur/"
+    after = page(person.get("/creances/debiteur/"))
+    assert "Mot de passe enregistré" in after and "déjà choisi un mot de passe" in after
+    # Later: identifier and password in the « Code personnel » field of /acces/.
+    later = debtor(invited.identifier, chosen)
+    assert later.get("/creances/debiteur/").status_code == 200
+    wrong = Client().post("/acces/", {"identifier": invited.identifier, "code": chosen + "x"})
+    assert wrong.status_code == 401
+    # The printed code keeps working.
+    assert debtor(invited.identifier, invited.code).get("/creances/debiteur/").status_code == 200
+    # Nobody else sets it: an anonymous visitor is sent to /acces/.
+    anonymous = Client().post(
+        "/creances/debiteur/mot-de-passe/", {"password": "x" * 20, "confirmation": "x" * 20}
+    )
+    assert anonymous.status_code == 302 and anonymous["Location"] == "/acces/"
+
+
+def test_a_weak_password_is_refused_with_the_reason(cast, invited):
+    from sceau.identity.models import AccessCredential
+
+    person = debtor(invited.identifier, invited.code)
+    for weak, reason in (("court", "trop court"), ("password1234", "trop courant")):
+        answer = person.post(
+            "/creances/debiteur/mot-de-passe/", {"password": weak, "confirmation": weak}
+        )
+        html = page(answer)
+        assert answer.status_code == 400 and reason in html, html
+        assert '<p class="error" role="alert">' in html and "Choisir un mot de passe" in html
+    credential = AccessCredential.objects.get(identifier=invited.identifier)
+    assert not credential.password_hash
+    refused = Client().post("/acces/", {"identifier": invited.identifier, "code": "password1234"})
+    assert refused.status_code == 401
+
+
+# --- files attached to messages ------------------------------------------------------------
+
+
+def make_image(kind: str) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+def attach(client: Client, url: str, name: str, data: bytes, text: str = "Voir la pièce"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(url, {"text": text, "file": SimpleUploadedFile(name, data)})
+
+
+def test_each_role_attaches_a_file_and_the_others_download_the_same_bytes(cast, invited):
+    import hashlib
+
+    from tests.conftest import make_pdf
+
+    from sceau.pieces.views_support import repr_digest
+
+    claim = invited.claim
+    creditor = signed_in(cast.creditor)
+    creditor.post(f"/creances/{claim.pk}/consentement/")
+    officer = signed_in(cast.officer)
+    person = debtor(invited.identifier, invited.code)
+    form = page(person.get("/creances/debiteur/"))
+    assert 'enctype="multipart/form-data"' in form and 'type="file"' in form
+    assert "Pièce jointe (facultative)" in form
+    assert 'enctype="multipart/form-data"' in page(creditor.get(f"/creances/{claim.pk}/"))
+    assert 'enctype="multipart/form-data"' in page(officer.get(f"/etude/creances/{claim.pk}/"))
+
+    sent = {
+        "creditor": (creditor, f"/creances/{claim.pk}/messages/", "facture 42.pdf", make_pdf()),
+        "officer": (
+            officer,
+            f"/etude/creances/{claim.pk}/messages/",
+            "plan.png",
+            make_image("PNG"),
+        ),
+        "debtor": (person, "/creances/debiteur/messages/", "reçu.JPG", make_image("JPEG")),
+    }
+    for kind, (client, url, name, data) in sent.items():
+        answer = attach(client, url, name, data, f"Pièce du {kind}")
+        assert answer.status_code == 302, page(answer)
+    downloaders = {
+        "creditor": (creditor, f"/creances/{claim.pk}/pieces-jointes/"),
+        "officer": (officer, f"/etude/creances/{claim.pk}/pieces-jointes/"),
+        "debtor": (person, "/creances/debiteur/pieces-jointes/"),
+    }
+    pages = {
+        "creditor": page(creditor.get(f"/creances/{claim.pk}/")),
+        "officer": page(officer.get(f"/etude/creances/{claim.pk}/")),
+        "debtor": page(person.get("/creances/debiteur/")),
+    }
+    media = {"creditor": "application/pdf", "officer": "image/png", "debtor": "image/jpeg"}
+    for kind, (_, _, name, data) in sent.items():
+        message = Message.objects.get(author_kind=kind)
+        digest = hashlib.sha256(data).hexdigest()
+        assert message.blob.sha256 == digest and message.file_name == name
+        for reader, (client, prefix) in downloaders.items():
+            html = pages[reader]
+            assert f'href="{prefix}{message.pk}/"' in html and digest in html, (kind, reader)
+            assert f"Télécharger {message.file_name}" in html
+            if reader == kind:
+                continue
+            answer = client.get(f"{prefix}{message.pk}/")
+            assert answer.status_code == 200, (kind, reader)
+            assert b"".join(answer.streaming_content) == data, (kind, reader)
+            assert answer["Content-Type"] == media[kind]
+            assert answer["Repr-Digest"] == repr_digest(digest)
+            assert answer["Content-Disposition"].startswith("attachment;")
+            assert answer["Cache-Control"] == "no-store"
+    assert (
+        "filename*=UTF-8''re%C3%A7u.JPG"
+        in person.get(
+            f"/creances/debiteur/pieces-jointes/{Message.objects.get(author_kind='debtor').pk}/"
+        )["Content-Disposition"]
+    )
+
+
+def test_attachments_are_refused_to_outsiders_and_other_claims(cast, invited):
+    from tests.conftest import make_pdf
+
+    from sceau.vault.models import Blob
+
+    claim = invited.claim
+    officer = signed_in(cast.officer)
+    attach(officer, f"/etude/creances/{claim.pk}/messages/", "acte.pdf", make_pdf())
+    message = Message.objects.get()
+    outsider = signed_in(cast.outsider)
+    answer = outsider.get(f"/etude/creances/{claim.pk}/pieces-jointes/{message.pk}/")
+    assert answer.status_code == 404 and "ne vous concerne pas" in page(answer)
+    stranger = signed_in(other_creditor())
+    assert stranger.get(f"/creances/{claim.pk}/pieces-jointes/{message.pk}/").status_code == 404
+    # Neither may add a file to the claim; nothing is kept of what they sent.
+    intruder = attach(outsider, f"/etude/creances/{claim.pk}/messages/", "x.pdf", make_pdf("x"))
+    assert intruder.status_code == 404
+    assert Message.objects.count() == 1 and Blob.objects.count() == 1
+    # The debtor of another claim, and a message without a file, give 404 too.
+    from tests.creances.conftest import claim_input
+
+    other = machine.file_claim(
+        cast.creditor, cast.officer.office, claim_input(debtor_name="Autre"), cast.creditor
+    )
+    machine.decide_mandate(cast.officer, other, True, "")
+    sent = services.invite(cast.officer, other, machine._today(), "post")
+    elsewhere = debtor(sent.identifier, sent.code)
+    assert elsewhere.get(f"/creances/debiteur/pieces-jointes/{message.pk}/").status_code == 404
+    plain = services.post_message(claim, "officer", "Maître Pécé", "Sans pièce")
+    assert officer.get(f"/etude/creances/{claim.pk}/pieces-jointes/{plain.pk}/").status_code == 404
+    # An anonymous visitor is sent to the sign-in pages.
+    anonymous = Client()
+    answer = anonymous.get(f"/creances/debiteur/pieces-jointes/{message.pk}/")
+    assert answer.status_code == 302 and answer["Location"] == "/acces/"
+    answer = anonymous.get(f"/etude/creances/{claim.pk}/pieces-jointes/{message.pk}/")
+    assert answer.status_code == 302 and answer["Location"].startswith("/connexion/")
+
+
+def test_a_text_file_is_refused_with_a_415_page(cast, invited):
+    from sceau.vault.models import Blob
+
+    claim = invited.claim
+    creditor = signed_in(cast.creditor)
+    creditor.post(f"/creances/{claim.pk}/consentement/")
+    person = debtor(invited.identifier, invited.code)
+    for client, url in (
+        (creditor, f"/creances/{claim.pk}/messages/"),
+        (signed_in(cast.officer), f"/etude/creances/{claim.pk}/messages/"),
+        (person, "/creances/debiteur/messages/"),
+    ):
+        answer = attach(client, url, "notes.txt", b"Simple texte, pas un PDF.\n")
+        html = page(answer)
+        assert answer.status_code == 415, (url, html)
+        assert 'role="alert"' in html and "PDF, PNG et JPEG" in html
+    assert not Message.objects.exists() and not Blob.objects.exists()

@@ -8,6 +8,7 @@ from sceau.creances.web_support import OUTCOME_LABELS
 from sceau.identity.models import Office
 
 AMOUNT_ATTRS = {"inputmode": "decimal", "autocomplete": "off"}
+ATTACHMENT_ACCEPT = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
 
 
 def _amount(label: str, required: bool = True, help_text: str = "") -> forms.CharField:
@@ -186,7 +187,39 @@ class MessageForm(forms.Form):
         label="Votre message", max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
     counter_amount = _amount("Contre-proposition : montant en euros (facultatif)", required=False)
+    # Shown only: the file never reaches the form. The vault's upload handler seals it as it
+    # arrives and the view takes it from request.FILES (see sceau.api.pieces.single_upload).
+    file = forms.FileField(
+        label="Pièce jointe (facultative)",
+        required=False,
+        help_text="un seul fichier PDF, PNG ou JPEG ; il est chiffré dès sa réception et son "
+        "empreinte SHA-256 est enregistrée.",
+        widget=forms.FileInput(attrs={"accept": ATTACHMENT_ACCEPT}),
+    )
 
     def counter(self) -> str | None:
         value = euros(self.cleaned_data.get("counter_amount") or "")
         return value or None
+
+
+class HolderPasswordForm(forms.Form):
+    """The debtor's own password, typed later at /acces/ in the « Code personnel » field."""
+
+    # /acces/ reads at most 64 characters and strips the spaces around them, as done here;
+    # strength is checked by identity.set_holder_password (its message is the one shown).
+    password = forms.CharField(
+        label="Nouveau mot de passe (12 à 64 caractères)",
+        max_length=64,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    confirmation = forms.CharField(
+        label="Confirmez le mot de passe",
+        max_length=64,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("confirmation") != data["password"]:
+            self.add_error("confirmation", "Les deux saisies ne sont pas identiques.")
+        return data

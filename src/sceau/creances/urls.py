@@ -20,6 +20,11 @@ urlpatterns = [
     ),
     path("creances/<int:claim_id>/messages/", views.creditor_message, name="creditor_message"),
     path(
+        "creances/<int:claim_id>/pieces-jointes/<int:message_id>/",
+        views.creditor_attachment,
+        name="creditor_attachment",
+    ),
+    path(
         "creances/<int:claim_id>/titre/",
         views.creditor_document,
         {"what": "title"},
@@ -48,6 +53,12 @@ urlpatterns = [
     path("creances/debiteur/reponse/", views.debtor_answer, name="debtor_answer"),
     path("creances/debiteur/proposition/", views.debtor_proposal_answer, name="debtor_proposal"),
     path("creances/debiteur/messages/", views.debtor_message, name="debtor_message"),
+    path(
+        "creances/debiteur/pieces-jointes/<int:message_id>/",
+        views.debtor_attachment,
+        name="debtor_attachment",
+    ),
+    path("creances/debiteur/mot-de-passe/", views.debtor_password, name="debtor_password"),
     path("creances/debiteur/titre/", views.debtor_document, {"what": "title"}, name="debtor_title"),
     path(
         "creances/debiteur/proces-verbal/",
@@ -84,6 +95,11 @@ urlpatterns = [
     ),
     path("etude/creances/<int:claim_id>/fin/", views.officer_outcome, name="officer_outcome"),
     path("etude/creances/<int:claim_id>/messages/", views.officer_message, name="officer_message"),
+    path(
+        "etude/creances/<int:claim_id>/pieces-jointes/<int:message_id>/",
+        views.officer_attachment,
+        name="officer_attachment",
+    ),
     path(
         "etude/creances/<int:claim_id>/titre/",
         views.officer_document,

@@ -10,7 +10,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sceau.core.errors import Conflict, NotFound, SceauError
+from sceau.api.pieces import single_upload
+from sceau.core.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DetailedError,
+    Gone,
+    NotFound,
+    SceauError,
+)
 from sceau.core.http import client_ip
 from sceau.core.web import domain_errors, officer_required, render_error
 from sceau.creances import machine, services
@@ -18,6 +26,7 @@ from sceau.creances import web_support as support
 from sceau.creances.forms import (
     CreditorClaimForm,
     DeclineForm,
+    HolderPasswordForm,
     InstalmentFormSet,
     InvitationForm,
     MessageForm,
@@ -34,6 +43,7 @@ from sceau.notary import services as notary
 from sceau.notary.errors import NotaryError
 from sceau.notary.models import Notice
 from sceau.pieces.errors import InvalidInput
+from sceau.vault.services import open_blob
 
 DEBTOR_HOME = "/creances/debiteur/"
 
@@ -44,6 +54,35 @@ def _form_problem(form) -> InvalidInput:
         label = form.fields[name].label if name in form.fields else "Formulaire"
         problems.append(f"{label} : {' '.join(errors)}")
     return InvalidInput("Formulaire incomplet — " + " ; ".join(problems))
+
+
+def _post_message(request: HttpRequest, claim, author_kind: str, author_name: str) -> str:
+    """Record the message form (with its file, sealed on arrival); the confirmation to show."""
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        raise _form_problem(form)
+    upload = single_upload(request) if request.FILES else None
+    message = services.post_message(
+        claim,
+        author_kind,
+        author_name,
+        form.cleaned_data["text"],
+        counter_amount=form.counter(),
+        sealed=upload.sealed if upload else None,
+        file_name=upload.name if upload else "",
+    )
+    return f" Pièce jointe : « {message.file_name} »." if message.blob_id else ""
+
+
+def _attachment(claim, message_id: int) -> HttpResponse:
+    """The file of one of this claim's messages (the caller checked who may see the claim)."""
+    message = claim.messages.select_related("blob").filter(pk=message_id, blob__isnull=False)
+    message = message.first()
+    if message is None:
+        raise NotFound("Cette pièce jointe n'existe pas ou ne vous concerne pas.")
+    if message.blob.destroyed:
+        raise Gone("Cette pièce jointe a été supprimée : demandez-en une copie à l'étude.")
+    return support.attachment_response(message, open_blob(message.blob))
 
 
 def _notice_file(notice: Notice | None, what: str) -> HttpResponse:
@@ -222,18 +261,19 @@ def creditor_message(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = _creditor_claim(request, claim_id)
     if not support.has_consented(claim, "creditor"):
         return redirect("creances:creditor_claim", claim.pk)
-    form = MessageForm(request.POST)
-    if not form.is_valid():
-        raise _form_problem(form)
-    services.post_message(
-        claim,
-        "creditor",
-        request.user.full_name,
-        form.cleaned_data["text"],
-        counter_amount=form.counter(),
-    )
-    messages.success(request, "Message envoyé au commissaire de justice.")
+    attached = _post_message(request, claim, "creditor", request.user.full_name)
+    messages.success(request, "Message envoyé au commissaire de justice." + attached)
     return redirect("creances:creditor_claim", claim.pk)
+
+
+@support.creditor_required
+@require_GET
+@domain_errors
+def creditor_attachment(request: HttpRequest, claim_id: int, message_id: int) -> HttpResponse:
+    claim = _creditor_claim(request, claim_id)
+    if not support.has_consented(claim, "creditor"):
+        return redirect("creances:creditor_claim", claim.pk)
+    return _attachment(claim, message_id)
 
 
 @support.creditor_required
@@ -449,18 +489,16 @@ def officer_outcome(request: HttpRequest, claim_id: int) -> HttpResponse:
 @domain_errors
 def officer_message(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = services.get_claim(request.user, claim_id)
-    form = MessageForm(request.POST)
-    if not form.is_valid():
-        raise _form_problem(form)
-    services.post_message(
-        claim,
-        "officer",
-        request.user.full_name,
-        form.cleaned_data["text"],
-        counter_amount=form.counter(),
-    )
-    messages.success(request, "Message publié.")
+    attached = _post_message(request, claim, "officer", request.user.full_name)
+    messages.success(request, "Message publié." + attached)
     return redirect("creances:officer_claim", claim.pk)
+
+
+@officer_required
+@require_GET
+@domain_errors
+def officer_attachment(request: HttpRequest, claim_id: int, message_id: int) -> HttpResponse:
+    return _attachment(services.get_claim(request.user, claim_id), message_id)
 
 
 @officer_required
@@ -473,23 +511,19 @@ def officer_document(request: HttpRequest, claim_id: int, what: str) -> HttpResp
 # --- the debtor ----------------------------------------------------------------------------
 
 
-def _debtor_claim(request: HttpRequest):
-    credential = holder_for_session(request)
-    if credential is None or credential.holder_kind != services.HOLDER_KIND:
-        return None
-    return services.claim_for_credential(credential)
-
-
 def debtor_view(view):
-    """The debtor signed in at /acces/ (15 minutes idle), with their claim; else /acces/."""
+    """The debtor signed in at /acces/ (15 minutes idle), with their claim; else /acces/.
+
+    Their credential is left on ``request.holder_credential``."""
 
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        claim = _debtor_claim(request)
-        if claim is None:
+        credential = holder_for_session(request)
+        if credential is None or credential.holder_kind != services.HOLDER_KIND:
             return redirect("pieces:access_login")
+        request.holder_credential = credential
         try:
-            return view(request, claim, *args, **kwargs)
-        except SceauError as exc:
+            return view(request, services.claim_for_credential(credential), *args, **kwargs)
+        except (SceauError, DetailedError) as exc:
             return render_error(request, exc, back=DEBTOR_HOME)
 
     wrapper.__name__ = view.__name__
@@ -497,9 +531,10 @@ def debtor_view(view):
     return wrapper
 
 
-@require_GET
-@debtor_view
-def debtor_home(request: HttpRequest, claim) -> HttpResponse:
+def _debtor_page(
+    request: HttpRequest, claim, password_form=None, password_error: str = "", status: int = 200
+) -> HttpResponse:
+    credential = request.holder_credential
     context = support.case_facts(claim, for_creditor=False)
     context.update(
         {
@@ -511,9 +546,38 @@ def debtor_home(request: HttpRequest, claim) -> HttpResponse:
             "authority": notary.get_timestamper(),
             "base": "/creances/debiteur",
             "notices_base": "/creances/debiteur",
+            "identifier": credential.identifier,
+            "has_password": bool(credential.password_hash),
+            "password_form": password_form or HolderPasswordForm(),
+            "password_error": password_error,
         }
     )
-    return render(request, "creances/debtor_claim.html", context)
+    return render(request, "creances/debtor_claim.html", context, status=status)
+
+
+@require_GET
+@debtor_view
+def debtor_home(request: HttpRequest, claim) -> HttpResponse:
+    return _debtor_page(request, claim)
+
+
+@require_POST
+@debtor_view
+def debtor_password(request: HttpRequest, claim) -> HttpResponse:
+    form = HolderPasswordForm(request.POST)
+    if not form.is_valid():
+        error = "Vérifiez les champs signalés ci-dessous : rien n'a été enregistré."
+        return _debtor_page(request, claim, form, error, status=400)
+    try:
+        identity.set_holder_password(request.holder_credential, form.cleaned_data["password"])
+    except AuthenticationFailed as exc:  # too short, too common: the validators' message
+        return _debtor_page(request, claim, form, exc.message, status=400)
+    messages.success(
+        request,
+        "Mot de passe enregistré. Pour vos prochaines connexions, saisissez-le avec votre "
+        "identifiant à la place du code personnel ; le code reste valable.",
+    )
+    return redirect(DEBTOR_HOME)
 
 
 @require_POST
@@ -545,18 +609,15 @@ def debtor_proposal_answer(request: HttpRequest, claim) -> HttpResponse:
 @require_POST
 @debtor_view
 def debtor_message(request: HttpRequest, claim) -> HttpResponse:
-    form = MessageForm(request.POST)
-    if not form.is_valid():
-        raise _form_problem(form)
-    services.post_message(
-        claim,
-        "debtor",
-        claim.debtor_name,
-        form.cleaned_data["text"],
-        counter_amount=form.counter(),
-    )
-    messages.success(request, "Message envoyé au commissaire de justice.")
+    attached = _post_message(request, claim, "debtor", claim.debtor_name)
+    messages.success(request, "Message envoyé au commissaire de justice." + attached)
     return redirect(DEBTOR_HOME)
+
+
+@require_GET
+@debtor_view
+def debtor_attachment(request: HttpRequest, claim, message_id: int) -> HttpResponse:
+    return _attachment(claim, message_id)
 
 
 @require_GET

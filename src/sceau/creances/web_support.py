@@ -6,23 +6,25 @@ from __future__ import annotations
 import functools
 import json
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import quote
 
 import pyotp
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 
 from sceau.core.errors import Conflict, SceauError
 from sceau.creances import machine, services
-from sceau.creances.models import Claim, Consent
+from sceau.creances.models import Claim, Consent, Message
 from sceau.identity import services as identity
 from sceau.identity.models import User
 from sceau.journal.models import JournalEntry
+from sceau.pieces.views_support import repr_digest
 
 OUTCOME_LABELS = {
     machine.REFUSED_PARTICIPATION: "refus de participer du débiteur (ou silence à l'échéance)",
@@ -195,6 +197,10 @@ def notice_rows(notices) -> list[dict]:
 
 def case_facts(claim: Claim, *, for_creditor: bool) -> dict:
     """What every case page shows, whoever reads it."""
+    claim_messages = [
+        {"obj": m, "author": AUTHOR_LABELS.get(m.author_kind, m.author_kind)}
+        for m in claim.messages.select_related("blob")
+    ]
     facts = {
         "claim": claim,
         "state_label": machine.STATE_LABELS[claim.state],
@@ -212,10 +218,8 @@ def case_facts(claim: Claim, *, for_creditor: bool) -> dict:
             for p in claim.proposals.all()
         ],
         "open_proposal": open_proposal(claim),
-        "claim_messages": [
-            {"obj": m, "author": AUTHOR_LABELS.get(m.author_kind, m.author_kind)}
-            for m in claim.messages.all()
-        ],
+        "claim_messages": claim_messages,
+        "has_attachments": any(m["obj"].blob_id for m in claim_messages),
         "can_message": can_message(claim),
         "outcome_label": OUTCOME_LABELS.get(claim.outcome, ""),
         "channel_label": CHANNEL_LABELS.get(claim.invitation_channel, ""),
@@ -235,4 +239,21 @@ def pdf_response(data, name: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def attachment_response(message: Message, chunks: Iterator[bytes]) -> StreamingHttpResponse:
+    """A message's file, decrypted as it streams (the vault checks its SHA-256 on the way)."""
+    blob = message.blob
+    response = StreamingHttpResponse(chunks, content_type=blob.media_type)
+    response["Content-Length"] = str(blob.size)
+    response["Repr-Digest"] = repr_digest(blob.sha256)
+    name = message.file_name or "piece-jointe"
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
