@@ -42,6 +42,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from machine import cpu_model, nproc  # benchmarks/machine.py (this folder is on sys.path)
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 PYMERKLE_REQUIREMENT = "pymerkle==7.*"
@@ -56,23 +58,6 @@ SCEAU_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")  # scea
 
 
 # -- machine ---------------------------------------------------------------------------------------
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def nproc() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def ensure_pymerkle() -> str:

@@ -35,6 +35,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from machine import cpu_model, nproc  # benchmarks/machine.py (this folder is on sys.path)
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 FEED = 64 * 1024
@@ -70,23 +72,6 @@ def human(n: int) -> str:
 
 
 # -- machine ---------------------------------------------------------------------------------------
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def nproc() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def openssl_version() -> str:
