@@ -157,7 +157,7 @@ def test_officer_deposits_and_recipient_gets_the_same_bytes(
     visitor.set_default_timeout(TIMEOUT_MS)
     page = visitor.new_page()
     page.goto("/acces/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Accès à vos pièces justificatives")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accès à votre dossier")
 
     # The code printed before the reissue is revoked.
     page.get_by_label("Identifiant").fill(recipient["identifier"])

@@ -147,3 +147,12 @@ def test_holder_may_sign_in_with_a_password_of_their_own(world):
     with pytest.raises(AuthenticationFailed) as caught:
         services.verify_credential(issued.identifier, "pas le bon mot de passe", "1.1.1.3")
     assert caught.value.message == AuthenticationFailed().message
+
+
+def test_reissuing_the_code_also_revokes_a_chosen_password(world):
+    cred, issued = services.issue_credential("creances.claim", 78)
+    services.set_holder_password(cred, "mon mot de passe à moi 2026")
+    _, again = services.issue_credential("creances.claim", 78)
+    with pytest.raises(AuthenticationFailed):
+        services.verify_credential(issued.identifier, "mon mot de passe à moi 2026", "1.1.1.9")
+    assert services.verify_credential(again.identifier, again.code, "1.1.1.8")

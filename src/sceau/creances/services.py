@@ -13,7 +13,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 
-from sceau.core.errors import NotFound, SceauError
+from sceau.core.errors import Gone, NotFound, SceauError
 from sceau.creances import documents, machine, rules
 from sceau.creances.models import Claim, Consent, Message, Proposal
 from sceau.identity import services as identity
@@ -99,6 +99,7 @@ def _notify(
     detail: str,
     document_name: str | None = None,
     document: bytes | None = None,
+    document_sha256: str | None = None,
 ) -> None:
     from sceau.notary.notices import NoticeFacts
     from sceau.notary.services import create_notice
@@ -115,9 +116,10 @@ def _notify(
             event_time=entry.recorded_at,
             journal_index=index,
             detail=detail,
-            document_id=claim.pk if document is not None else None,
+            document_id=claim.pk if (document is not None or document_sha256) else None,
             document_name=document_name,
-            document_sha256=hashlib.sha256(document).hexdigest() if document else None,
+            document_sha256=document_sha256
+            or (hashlib.sha256(document).hexdigest() if document else None),
             context="creances",
             party=party,
         ),
@@ -349,6 +351,41 @@ def reissue_debtor_code(user: User, claim: Claim) -> identity.IssuedCredential:
             details={"identifier": issued.identifier},
         )
     return issued
+
+
+def consult_attachment(claim: Claim, message_id: int, party: str, name: str):
+    """Open the file of one of the claim's messages: journaled, and noticed to the party.
+
+    Returns (message, chunks); the chunks are decrypted and re-hashed as they stream.
+    """
+    from sceau.vault.services import open_blob
+
+    message = claim.messages.select_related("blob").filter(pk=message_id, blob__isnull=False)
+    message = message.first()
+    if message is None:
+        raise NotFound("Cette pièce jointe n'existe pas ou ne vous concerne pas.")
+    if message.blob.destroyed:
+        raise Gone("Cette pièce jointe a été supprimée : demandez-en une copie à l'étude.")
+    with transaction.atomic():
+        entry = record(
+            Actor(party, str(claim.pk), name),
+            "creances:attachment:consulted",
+            object_kind="message",
+            object_id=message.pk,
+            office_id=claim.office_id,
+            details={"claim": claim.pk, "sha256": message.blob.sha256},
+        )
+        if party in ("creditor", "debtor"):
+            _notify(
+                claim,
+                party,
+                "consultation",
+                entry.index,
+                f"consultation de la pièce jointe « {message.file_name} »",
+                message.file_name,
+                document_sha256=message.blob.sha256,
+            )
+    return message, open_blob(message.blob)
 
 
 def post_message(

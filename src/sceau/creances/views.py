@@ -13,10 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sceau.api.pieces import single_upload
 from sceau.core.errors import (
     AuthenticationFailed,
-    Conflict,
     DetailedError,
-    Gone,
-    NotFound,
     SceauError,
 )
 from sceau.core.http import client_ip
@@ -42,8 +39,8 @@ from sceau.identity.auth import holder_for_session
 from sceau.notary import services as notary
 from sceau.notary.errors import NotaryError
 from sceau.notary.models import Notice
+from sceau.notary.views_support import notice_file
 from sceau.pieces.errors import InvalidInput
-from sceau.vault.services import open_blob
 
 DEBTOR_HOME = "/creances/debiteur/"
 
@@ -74,29 +71,10 @@ def _post_message(request: HttpRequest, claim, author_kind: str, author_name: st
     return f" Pièce jointe : « {message.file_name} »." if message.blob_id else ""
 
 
-def _attachment(claim, message_id: int) -> HttpResponse:
+def _attachment(claim, message_id: int, party: str, name: str) -> HttpResponse:
     """The file of one of this claim's messages (the caller checked who may see the claim)."""
-    message = claim.messages.select_related("blob").filter(pk=message_id, blob__isnull=False)
-    message = message.first()
-    if message is None:
-        raise NotFound("Cette pièce jointe n'existe pas ou ne vous concerne pas.")
-    if message.blob.destroyed:
-        raise Gone("Cette pièce jointe a été supprimée : demandez-en une copie à l'étude.")
-    return support.attachment_response(message, open_blob(message.blob))
-
-
-def _notice_file(notice: Notice | None, what: str) -> HttpResponse:
-    if notice is None:
-        raise NotFound("Cet avis n'existe pas ou ne vous concerne pas.")
-    if what == "pdf":
-        response = HttpResponse(bytes(notice.pdf), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="avis-{notice.pk}.pdf"'
-        return response
-    if notice.pending:
-        raise Conflict("L'autorité d'horodatage n'a pas encore répondu : réessayez plus tard.")
-    response = HttpResponse(bytes(notice.token), content_type="application/timestamp-token")
-    response["Content-Disposition"] = f'attachment; filename="avis-{notice.pk}.tsr"'
-    return response
+    message, chunks = services.consult_attachment(claim, message_id, party, name)
+    return support.attachment_response(message, chunks)
 
 
 # --- the creditor's account ----------------------------------------------------------------
@@ -273,7 +251,7 @@ def creditor_attachment(request: HttpRequest, claim_id: int, message_id: int) ->
     claim = _creditor_claim(request, claim_id)
     if not support.has_consented(claim, "creditor"):
         return redirect("creances:creditor_claim", claim.pk)
-    return _attachment(claim, message_id)
+    return _attachment(claim, message_id, "creditor", request.user.full_name)
 
 
 @support.creditor_required
@@ -302,7 +280,7 @@ def creditor_notice(request: HttpRequest, notice_id: int, what: str) -> HttpResp
         and not services.claims_for(request.user).filter(pk=notice.dossier_id).exists()
     ):
         notice = None
-    return _notice_file(notice, what)
+    return notice_file(notice, what)
 
 
 # --- the office ----------------------------------------------------------------------------
@@ -498,7 +476,8 @@ def officer_message(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_GET
 @domain_errors
 def officer_attachment(request: HttpRequest, claim_id: int, message_id: int) -> HttpResponse:
-    return _attachment(services.get_claim(request.user, claim_id), message_id)
+    claim = services.get_claim(request.user, claim_id)
+    return _attachment(claim, message_id, "officer", request.user.full_name)
 
 
 @officer_required
@@ -617,7 +596,7 @@ def debtor_message(request: HttpRequest, claim) -> HttpResponse:
 @require_GET
 @debtor_view
 def debtor_attachment(request: HttpRequest, claim, message_id: int) -> HttpResponse:
-    return _attachment(claim, message_id)
+    return _attachment(claim, message_id, "debtor", claim.debtor_name)
 
 
 @require_GET
@@ -630,4 +609,4 @@ def debtor_document(request: HttpRequest, claim, what: str) -> HttpResponse:
 @debtor_view
 def debtor_notice(request: HttpRequest, claim, notice_id: int, what: str) -> HttpResponse:
     notice = notary.notices_for_claim(claim.pk, "debtor").filter(pk=notice_id).first()
-    return _notice_file(notice, what)
+    return notice_file(notice, what)

@@ -197,6 +197,7 @@ def issue_credential(holder_kind: str, holder_id: int) -> tuple[AccessCredential
             identifier=identifier, holder_kind=holder_kind, holder_id=holder_id
         )
     credential.code_hash = tokens.hash_secret(codes.normalize_code(code))
+    credential.password_hash = ""  # a re-issue revokes everything the holder signed in with
     credential.issued_at = now
     credential.revoked_at = None
     credential.save()

@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sceau.api.pieces import single_upload
-from sceau.core.errors import Conflict, DetailedError, NotFound, SceauError
+from sceau.core.errors import DetailedError, NotFound, SceauError
 from sceau.core.http import client_ip, error_body, error_status
 from sceau.core.web import domain_errors, officer_required, render_error
 from sceau.identity.auth import holder_for_session, start_holder_session
 from sceau.notary import services as notary
 from sceau.notary.models import Notice
+from sceau.notary.views_support import notice_file
 from sceau.pieces import services
 from sceau.pieces.errors import InvalidInput
 from sceau.pieces.forms import (
@@ -312,18 +313,6 @@ def access_logout(request: HttpRequest) -> HttpResponse:
 # --- timestamped notices -------------------------------------------------------------------
 
 
-def _notice_file(notice, what: str) -> HttpResponse:
-    if what == "pdf":
-        response = HttpResponse(bytes(notice.pdf), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="avis-{notice.pk}.pdf"'
-        return response
-    if notice.pending:
-        raise Conflict("L'autorité d'horodatage n'a pas encore répondu : réessayez plus tard.")
-    response = HttpResponse(bytes(notice.token), content_type="application/timestamp-token")
-    response["Content-Disposition"] = f'attachment; filename="avis-{notice.pk}.tsr"'
-    return response
-
-
 @officer_required
 @require_GET
 @domain_errors
@@ -331,7 +320,7 @@ def officer_notice(request: HttpRequest, notice_id: int, what: str) -> HttpRespo
     notice = Notice.objects.filter(pk=notice_id, office_id=request.user.office_id).first()
     if notice is None:
         raise NotFound("Cet avis n'existe pas ou n'appartient pas à votre étude.")
-    return _notice_file(notice, what)
+    return notice_file(notice, what)
 
 
 @require_GET
@@ -343,9 +332,7 @@ def access_notice(request: HttpRequest, notice_id: int, what: str) -> HttpRespon
         pk=notice_id, context="pieces", recipient_id=recipient.pk
     ).first()
     try:
-        if notice is None:
-            raise NotFound("Cet avis n'existe pas ou ne vous concerne pas.")
-        return _notice_file(notice, what)
+        return notice_file(notice, what)
     except SceauError as exc:
         return render_error(request, exc, back="/acces/dossier/")
 
