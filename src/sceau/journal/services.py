@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -54,7 +57,7 @@ def record(
     leaked = FORBIDDEN_DETAIL_KEYS.intersection(details)
     if leaked:
         raise ValueError(f"journal details must not carry secrets or content: {sorted(leaked)}")
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), _raw_cursor() as cursor:
         # The UPDATE takes the row lock on PostgreSQL (and the write lock on SQLite), so two
         # concurrent appends serialise here and indices stay gapless and unique.
         index = _take_index(cursor)
@@ -134,12 +137,30 @@ _INSERT_NODE = (
 )
 
 
+@contextlib.contextmanager
+def _raw_cursor() -> Iterator[Any]:
+    """The driver's own cursor on Django's connection (same transaction), without Django's
+    per-statement wrapping; statements go through ``_sql`` for the driver's placeholders."""
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
+@functools.lru_cache(maxsize=64)
+def _sql(statement: str, vendor: str) -> str:
+    """``%s`` placeholders as the driver wants them (sqlite3 uses ``?``)."""
+    return statement.replace("%s", "?") if vendor == "sqlite" else statement
+
+
 def _insert_entry(cursor, values: dict[str, Any]) -> JournalEntry:
     params = [
         f.get_db_prep_save(values[f.name], connection) if f.name in _CONVERTED else values[f.name]
         for f in _ENTRY_FIELDS
     ]
-    cursor.execute(_INSERT_ENTRY, params)
+    cursor.execute(_sql(_INSERT_ENTRY, connection.vendor), params)
     entry = JournalEntry(id=cursor.fetchone()[0], **values)
     entry._state.adding = False
     entry._state.db = connection.alias
@@ -148,7 +169,7 @@ def _insert_entry(cursor, values: dict[str, Any]) -> JournalEntry:
 
 def _take_index(cursor) -> int:
     """Reserve the next index: one statement that also locks the head row until commit."""
-    cursor.execute(_TAKE_INDEX)
+    cursor.execute(_sql(_TAKE_INDEX, connection.vendor))
     row = cursor.fetchone()
     if row is None:  # the row is created by migration journal.0002
         raise RuntimeError("journal head row is missing: run `sceau migrate`")
@@ -167,8 +188,8 @@ def node_hashes(nodes: set[merkle.NodeId], cursor=None) -> dict[merkle.NodeId, b
             with connection.cursor() as own:
                 own.execute(sql, params)
                 rows = own.fetchall()
-        else:
-            cursor.execute(sql, params)
+        else:  # a raw driver cursor of an append
+            cursor.execute(_sql(sql, connection.vendor), params)
             rows = cursor.fetchall()
         for level, index, value in rows:
             found[merkle.NodeId(level, index)] = bytes(value)
@@ -188,4 +209,7 @@ def _store_nodes(cursor, index: int, digest: bytes) -> None:
         level, position = level + 1, position >> 1
     known = node_hashes(siblings, cursor)
     new = merkle.append_nodes(index, digest, known.__getitem__)
-    cursor.executemany(_INSERT_NODE, [(node.level, node.index, value) for node, value in new])
+    cursor.executemany(
+        _sql(_INSERT_NODE, connection.vendor),
+        [(node.level, node.index, value) for node, value in new],
+    )
