@@ -111,7 +111,14 @@ def test_purge_rehearsal_then_two_concurrent_purges(demo):
 def test_accounts_command(demo):
     data_dir, _, db = demo
     done = run(
-        data_dir, "accounts", "add-office", "Étude Trois", "1 quai\\n13002 Marseille", env_extra=db
+        data_dir,
+        "accounts",
+        "add-office",
+        "Étude Trois",
+        "1 quai\\n13002 Marseille",
+        "--departments",
+        "13,04,83,84",
+        env_extra=db,
     )
     assert done.returncode == 0, done.stderr
     office_id = done.stdout.split()[1]
@@ -131,5 +138,7 @@ def test_accounts_command(demo):
     assert "trois@etude.test" in listed and "actif" in listed
     token_id = next(ln.split()[1] for ln in listed.splitlines() if "logiciel" in ln)
     assert run(data_dir, "accounts", "revoke-token", token_id, env_extra=db).returncode == 0
+    bad = run(data_dir, "accounts", "add-office", "X", "Y", "--departments", "13,abc", env_extra=db)
+    assert bad.returncode == 2 and "--departments" in bad.stderr
     missing = run(data_dir, "accounts", "add-officer", "999", "x@y.test", "X", env_extra=db)
     assert missing.returncode == 2 and "999" in missing.stderr

@@ -34,16 +34,17 @@ def _same_reply() -> AuthenticationFailed:
 # --- officers -------------------------------------------------------------------------------
 
 
-def create_office(name: str, address: str) -> Office:
+def create_office(name: str, address: str, departments: str = "") -> Office:
+    """An office; ``departments`` is its court-of-appeal area (Petites créances competence)."""
     with transaction.atomic():
-        office = Office.objects.create(name=name, address=address)
+        office = Office.objects.create(name=name, address=address, departments=departments)
         record(
             Actor.system(),
             "identity:office:created",
             object_kind="office",
             object_id=office.pk,
             office_id=office.pk,
-            details={"name": name},
+            details={"name": name, "departments": departments},
         )
     return office
 

@@ -22,6 +22,12 @@ class Command(BaseCommand):
         office = sub.add_parser("add-office")
         office.add_argument("name")
         office.add_argument("address")
+        office.add_argument(
+            "--departments",
+            default="",
+            metavar="69,01,42",
+            help="départements of the office's court-of-appeal area (Petites créances)",
+        )
         officer = sub.add_parser("add-officer")
         officer.add_argument("office_id", type=int)
         officer.add_argument("email")
@@ -39,8 +45,13 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **opts) -> None:
         getattr(self, "do_" + action.replace("-", "_"))(**opts)
 
-    def do_add_office(self, name: str, address: str, **_) -> None:
-        office = services.create_office(name, address.replace("\\n", "\n"))
+    def do_add_office(self, name: str, address: str, departments: str = "", **_) -> None:
+        codes = [d.strip().upper() for d in departments.split(",") if d.strip()]
+        if any(not (d.isdigit() or d in ("2A", "2B")) or len(d) not in (2, 3) for d in codes):
+            raise CommandError(
+                f"--departments {departments!r}: codes like 69,01,2A,974.", returncode=2
+            )
+        office = services.create_office(name, address.replace("\\n", "\n"), ",".join(codes))
         self.stdout.write(f"étude {office.pk} créée : {office.name}")
 
     def do_add_officer(self, office_id: int, email: str, full_name: str, **_) -> None:
