@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from sceau.api.schemas import ErrorOut
+from sceau.api.schemas import FILE_PROPERTY, ErrorOut, multipart_body
 from sceau.core.errors import Conflict, NotFound
 from sceau.creances import machine, services
 from sceau.creances.models import Claim
@@ -359,23 +359,7 @@ def debtor_message(request: HttpRequest, claim_id: int, payload: MessageIn):
     return Status(201, {"id": m.pk})
 
 
-ATTACHMENT_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file", "text"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "text": {"type": "string"},
-                    },
-                }
-            }
-        },
-    }
-}
+ATTACHMENT_BODY = multipart_body(["file", "text"], file=FILE_PROPERTY, text={"type": "string"})
 
 
 def _attachment(request: HttpRequest, claim: Claim, kind: str, name: str) -> dict:

@@ -7,7 +7,7 @@ import json
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
-from sceau.api.schemas import ErrorOut
+from sceau.api.schemas import FILE_PROPERTY, ErrorOut, multipart_body
 from sceau.core.errors import Conflict, NotFound
 from sceau.identity.auth import HolderBearer, OfficerBearer
 from sceau.identity.models import AccessCredential, User
@@ -139,20 +139,7 @@ def evidence(request: HttpRequest, dossier_id: int):
     "/notary/validate",
     auth=OfficerBearer(),
     response={200: list[dict], 400: ErrorOut, 401: ErrorOut, 415: ErrorOut},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["file"],
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra=multipart_body(["file"], file=FILE_PROPERTY),
 )
 def validate_signature(request: HttpRequest):
     """Validation report of every PAdES signature of an uploaded PDF (not kept by Sceau)."""

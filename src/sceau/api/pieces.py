@@ -106,23 +106,11 @@ def extend_short_documents(request: HttpRequest, recipient_id: int):
 @router.post(
     "/dossiers/{dossier_id}/documents",
     response={201: s.DocumentOut, 413: s.ErrorOut, 415: s.ErrorOut, **ERRORS},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["file"],
-                        "properties": {
-                            "file": {"type": "string", "format": "binary"},
-                            "recipients": {"type": "array", "items": {"type": "integer"}},
-                        },
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra=s.multipart_body(
+        ["file"],
+        file=s.FILE_PROPERTY,
+        recipients={"type": "array", "items": {"type": "integer"}},
+    ),
 )
 def deposit(request: HttpRequest, dossier_id: int):
     """Deposit one document (PDF, PNG or JPEG), streamed, fingerprinted and encrypted on arrival.

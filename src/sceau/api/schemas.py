@@ -149,3 +149,21 @@ class AccessDocumentOut(Schema):
 
 class PasswordIn(Schema):
     password: str = Field(max_length=200)
+
+
+def multipart_body(required: list[str], **properties: dict) -> dict:
+    """OpenAPI ``requestBody`` of a multipart upload (the file is read by Sceau's streaming
+    upload handler, not by a ninja parameter, so the schema is declared by hand)."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {"type": "object", "required": required, "properties": properties}
+                }
+            },
+        }
+    }
+
+
+FILE_PROPERTY = {"type": "string", "format": "binary"}
