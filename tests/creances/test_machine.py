@@ -232,3 +232,32 @@ def test_fees_are_the_creditors_only(cast):
     claim = machine.file_claim(cast.creditor, cast.officer.office, claim_input(), cast.creditor)
     fees, checked = services.fees_for(claim)
     assert fees and all(f.amount > 0 for f in fees) and checked is False
+
+
+def test_refusals_at_the_edges_change_nothing(cast, invited):
+    from tests.creances.conftest import signing_secret
+
+    claim = invited.claim  # invited: no outcome can be recorded yet
+    same = unchanged(claim)
+    for outcome in machine.OUTCOMES:
+        with pytest.raises(machine.TransitionRefused):
+            services.record_outcome(cast.officer, claim, outcome, signing_secret())
+    with pytest.raises(InvalidInput):
+        services.record_outcome(cast.officer, claim, "payment_received", signing_secret())
+    with pytest.raises(machine.TransitionRefused):  # no proposal before the debtor accepts
+        machine.propose(cast.officer, claim, "10.00", [])
+    with pytest.raises(machine.TransitionRefused):
+        machine.answer_proposal(claim, "creditor", True)
+    assert same()
+    services.debtor_answer(claim, "refuse")
+    claim.refresh_from_db()
+    services.record_outcome(cast.officer, claim, machine.REFUSED_PARTICIPATION, signing_secret())
+    with pytest.raises(machine.TransitionRefused):  # closed: no more messages
+        services.post_message(claim, "creditor", claim.creditor_name, "encore ?")
+    claim.refresh_from_db()
+    closed = unchanged(claim)
+    with pytest.raises(machine.TransitionRefused):
+        services.record_outcome(
+            cast.officer, claim, machine.REFUSED_PARTICIPATION, signing_secret()
+        )
+    assert closed()

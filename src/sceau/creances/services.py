@@ -403,14 +403,16 @@ def post_message(
     from sceau.vault.formats import display_name
     from sceau.vault.services import save_sealed
 
-    if claim.state in (machine.CLOSED, machine.DECLINED, machine.REQUESTED):
-        raise machine.TransitionRefused(
-            "Les messages sont ouverts de l'invitation à la fin de la procédure."
-        )
     if not (text or "").strip():
         raise machine.InvalidInput("Écrivez un message.")
     amount = machine.money(counter_amount, "Contre-proposition") if counter_amount else None
     with transaction.atomic():
+        # The state as stored now, not as the caller last read it.
+        claim = Claim.objects.select_for_update().get(pk=claim.pk)
+        if claim.state in (machine.CLOSED, machine.DECLINED, machine.REQUESTED, machine.MANDATED):
+            raise machine.TransitionRefused(
+                "Les messages sont ouverts de l'invitation à la fin de la procédure."
+            )
         blob = save_sealed(sealed) if sealed is not None else None
         message = Message.objects.create(
             claim=claim,
