@@ -14,11 +14,11 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
-import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
+from tests.e2e.conftest import sign_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -77,11 +77,7 @@ def test_officer_deposits_and_recipient_gets_the_same_bytes(
     page.goto("/connexion/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Connexion")
     _shot(page, shots_dir, "01-connexion-etude")
-    page.get_by_label("Adresse électronique").fill(officer["email"])
-    page.get_by_label("Mot de passe").fill(officer["password"])
-    page.get_by_label("Code à usage unique").fill(pyotp.TOTP(officer["totp_secret"]).now())
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{base}/etude/")
+    sign_in(page, base, officer, "/etude/")
     _shot(page, shots_dir, "02-dossiers")
 
     page.get_by_role("link", name=dossier["reference"], exact=True).click()

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import pyotp
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
+from tests.e2e.conftest import sign_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -36,23 +35,6 @@ def _context(browser, base: str) -> tuple[BrowserContext, Page]:
     context = browser.new_context(base_url=base, locale="fr-FR", accept_downloads=True)
     context.set_default_timeout(TIMEOUT_MS)
     return context, context.new_page()
-
-
-def _sign_in(page: Page, base: str, account: dict, landing: str) -> None:
-    """Password and TOTP at /connexion/. A TOTP code is accepted once: if this account's code
-    of the current 30 s step was already used (by another test), wait for the next step."""
-    for _ in range(2):
-        page.goto("/connexion/")
-        page.get_by_label("Adresse électronique").fill(account["email"])
-        page.get_by_label("Mot de passe").fill(account["password"])
-        page.get_by_label("Code à usage unique").fill(pyotp.TOTP(account["totp_secret"]).now())
-        page.get_by_role("button", name="Se connecter").click()
-        page.wait_for_load_state()
-        if page.url == f"{base}{landing}":
-            return
-        expect(page.get_by_role("alert")).to_be_visible()
-        time.sleep(30 - time.time() % 30 + 1)
-    raise AssertionError(f"{account['email']} could not sign in")
 
 
 def _debtor_sign_in(page: Page, base: str, identifier: str, code: str) -> None:
@@ -132,7 +114,7 @@ def test_agreement_path_to_a_valid_executory_title(browser, sceau_instance, shot
 
     # --- the creditor files the claim ------------------------------------------------------
     creditor_ctx, creditor = _context(browser, base)
-    _sign_in(creditor, base, demo["creditor"], "/creances/")
+    sign_in(creditor, base, demo["creditor"], "/creances/")
     expect(creditor.get_by_role("heading", level=1)).to_have_text("Mes petites créances")
     # An ineligible claim is explained (debtor's domicile outside the office's area).
     creditor.goto("/creances/nouvelle/")
@@ -156,7 +138,7 @@ def test_agreement_path_to_a_valid_executory_title(browser, sceau_instance, shot
 
     # --- the officer: mandate and invitation -----------------------------------------------
     office_ctx, office = _context(browser, base)
-    _sign_in(office, base, officer, "/etude/")
+    sign_in(office, base, officer, "/etude/")
     office.get_by_role("link", name="Petites créances").click()
     review = office.locator(
         "section", has=office.get_by_role("heading", name=re.compile("^À examiner"))
@@ -226,7 +208,7 @@ def test_silence_at_the_deadline_ends_in_a_signed_record(
     officer = demo["officer"]
 
     creditor_ctx, creditor = _context(browser, base)
-    _sign_in(creditor, base, demo["creditor"], "/creances/")
+    sign_in(creditor, base, demo["creditor"], "/creances/")
     claim_id = _file_claim(creditor, base, "Sylvie Silencieuse", "800,00")
 
     # The claim was filed six weeks ago (the sending date may not precede the filing).
@@ -237,7 +219,7 @@ def test_silence_at_the_deadline_ends_in_a_signed_record(
         )
 
     office_ctx, office = _context(browser, base)
-    _sign_in(office, base, officer, "/etude/")
+    sign_in(office, base, officer, "/etude/")
     identifier, code = _accept_mandate_and_invite(
         office, base, claim_id, date.today() - timedelta(days=40)
     )
