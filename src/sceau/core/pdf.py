@@ -7,17 +7,24 @@ transliterated, "Łukasz" becoming "Lukasz").
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import SimpleDocTemplate
 
 # Where DejaVu is found on Debian/Ubuntu, Fedora/RHEL, Arch and Alpine.
 FONT_DIRS: tuple[Path, ...] = (
@@ -121,3 +128,57 @@ def styles(fonts: Fonts) -> dict[str, ParagraphStyle]:
         ),
         "code": ParagraphStyle("code", parent=base, fontName=fonts.mono, fontSize=22, leading=28),
     }
+
+
+def build_a4(
+    story: list,
+    *,
+    title: str,
+    author: str,
+    subject: str,
+    footer: str,
+    dated: datetime,
+    footer_size: float = 8.0,
+    footer_y: float = 1.2 * cm,
+    top_margin: float = 2 * cm,
+) -> bytes:
+    """Lay ``story`` out on A4 (2 cm margins) with metadata and a footer with page numbers.
+
+    The output is deterministic: ``dated`` is the PDF's creation date, and ``invariant`` mode
+    leaves out random ids, so the same input gives the same bytes.
+    """
+    fonts_ = fonts()
+    text = substitute(footer, fonts_)
+    pdf_date = dated.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
+
+    def on_page(canvas: Canvas, doc: SimpleDocTemplate) -> None:
+        canvas.setDateFormatter(lambda *_: pdf_date)
+        canvas.saveState()
+        size = footer_size
+        room = doc.width - 2 * cm  # leave space for the page number
+        while size > 5 and pdfmetrics.stringWidth(text, fonts_.regular, size) > room:
+            size -= 0.5
+        canvas.setFont(fonts_.regular, size)
+        canvas.setFillColor(colors.HexColor("#444444"))
+        canvas.drawString(doc.leftMargin, footer_y, text)
+        canvas.drawRightString(A4[0] - doc.rightMargin, footer_y, f"Page {doc.page}")
+        canvas.restoreState()
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=2 * cm,
+        rightMargin=2 * cm,
+        topMargin=top_margin,
+        bottomMargin=2 * cm,
+        title=title,
+        author=author,
+        subject=subject,
+        creator="Sceau",
+        producer="Sceau",
+        lang="fr-FR",
+        invariant=1,
+    )
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue()

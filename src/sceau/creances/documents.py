@@ -31,10 +31,9 @@ without a database.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
 from reportlab.lib import colors
@@ -42,14 +41,11 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
     PageBreak,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
@@ -740,41 +736,16 @@ def _build(
     footer_label: str,
 ) -> bytes:
     """Lay ``story`` out on A4 with the house margins, metadata and a footer on every page."""
-    fonts = pdfkit.fonts()
-    footer = pdfkit.substitute(f"{f.office_name} — {footer_label} — Réf. {f.reference}", fonts)
-    pdf_date = dated.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
-
-    def on_page(canvas: Canvas, doc: SimpleDocTemplate) -> None:
-        canvas.setDateFormatter(lambda *_: pdf_date)
-        canvas.saveState()
-        size = 7.5
-        room = doc.width - 2 * cm  # leave space for the page number
-        while size > 5 and pdfmetrics.stringWidth(footer, fonts.regular, size) > room:
-            size -= 0.5
-        canvas.setFont(fonts.regular, size)
-        canvas.setFillColor(colors.HexColor("#444444"))
-        canvas.drawString(doc.leftMargin, FOOTER_Y, footer)
-        canvas.drawRightString(A4[0] - doc.rightMargin, FOOTER_Y, f"Page {doc.page}")
-        canvas.restoreState()
-
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=2 * cm,
-        rightMargin=2 * cm,
-        topMargin=2 * cm,
-        bottomMargin=2 * cm,
+    return pdfkit.build_a4(
+        story,
         title=title,
         author=f.office_name,
         subject=f.reference,
-        creator="Sceau",
-        producer="Sceau",
-        lang="fr-FR",
-        invariant=1,
+        footer=f"{f.office_name} — {footer_label} — Réf. {f.reference}",
+        dated=dated,
+        footer_size=7.5,
+        footer_y=FOOTER_Y,
     )
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()
 
 
 def _midnight(d: date) -> datetime:

@@ -11,16 +11,12 @@ gives the same bytes, dated by ``issued_at``.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from sceau.core import pdf as pdfkit
 from sceau.core.dates import PARIS, format_french_date
@@ -192,40 +188,14 @@ def render_mention_pdf(m: AccessMention) -> bytes:
         *(p(paragraph, "body") for paragraph in mention_paragraphs(m)),
     ]
 
-    footer = pdfkit.substitute(
-        f"{m.office_name} — document établi le {_issued_label(m.issued_at)} (heure de Paris)",
-        fonts,
-    )
-    pdf_date = m.issued_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
-
-    def on_page(canvas: Canvas, doc: SimpleDocTemplate) -> None:
-        canvas.setDateFormatter(lambda *_: pdf_date)
-        canvas.saveState()
-        size = 8.0
-        room = doc.width - 2 * cm  # leave space for the page number
-        while size > 5 and pdfmetrics.stringWidth(footer, fonts.regular, size) > room:
-            size -= 0.5
-        canvas.setFont(fonts.regular, size)
-        canvas.setFillColor(colors.HexColor("#444444"))
-        canvas.drawString(doc.leftMargin, 1.2 * cm, footer)
-        canvas.drawRightString(A4[0] - doc.rightMargin, 1.2 * cm, f"Page {doc.page}")
-        canvas.restoreState()
-
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=2 * cm,
-        rightMargin=2 * cm,
-        topMargin=1.8 * cm,
-        bottomMargin=2 * cm,
+    return pdfkit.build_a4(
+        story,
         title=PDF_TITLE,
         author=m.office_name,
         subject=f"Dossier {m.dossier_reference}",
-        creator="Sceau",
-        producer="Sceau",
-        lang="fr-FR",
-        invariant=True,
+        footer=(
+            f"{m.office_name} — document établi le {_issued_label(m.issued_at)} (heure de Paris)"
+        ),
+        dated=m.issued_at,
+        top_margin=1.8 * cm,
     )
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()
