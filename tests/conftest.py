@@ -126,3 +126,18 @@ def scratch_database():
     yield {"DATABASE_URL": url.rsplit("/", 1)[0] + "/" + name}
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def standard_fonts():
+    """Force the PDF fallback to the standard fonts (as if DejaVu were not installed)."""
+    from sceau.core import pdf as pdfkit
+
+    saved = pdfkit.FONT_DIRS
+    pdfkit.FONT_DIRS = ()
+    pdfkit.fonts.cache_clear()
+    try:
+        yield
+    finally:
+        pdfkit.FONT_DIRS = saved
+        pdfkit.fonts.cache_clear()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -80,19 +79,6 @@ def schedule() -> tuple[Decimal, list[Instalment]]:
         Instalment(date(2026, 5, 5), Decimal("400.00")),
         Instalment(date(2026, 6, 5), Decimal("479.66")),
     ]
-
-
-@pytest.fixture
-def standard_fonts() -> Iterator[None]:
-    """Force the fallback to the PDF standard fonts (no DejaVu found)."""
-    saved = pdfkit.FONT_DIRS
-    pdfkit.FONT_DIRS = ()
-    pdfkit.fonts.cache_clear()
-    try:
-        yield
-    finally:
-        pdfkit.FONT_DIRS = saved
-        pdfkit.fonts.cache_clear()
 
 
 def raw_text(pdf: bytes) -> str:

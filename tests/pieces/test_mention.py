@@ -1,7 +1,6 @@
 """Tests for the mention printed in the act of service."""
 
 import io
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -37,19 +36,6 @@ def m() -> AccessMention:
         issued_at=datetime(2026, 3, 12, 13, 5, tzinfo=UTC),
         expires_on=date(2026, 6, 30),
     )
-
-
-@pytest.fixture
-def standard_fonts() -> Iterator[None]:
-    """Force the fallback to the PDF standard fonts (no DejaVu found)."""
-    saved = pdfkit.FONT_DIRS
-    pdfkit.FONT_DIRS = ()
-    pdfkit.fonts.cache_clear()
-    try:
-        yield
-    finally:
-        pdfkit.FONT_DIRS = saved
-        pdfkit.fonts.cache_clear()
 
 
 def pdf_text(pdf: bytes) -> str:
