@@ -7,6 +7,7 @@ that names the variable and says what is expected: we refuse rather than guess.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -63,6 +64,53 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "SCEAU_TREE_HEAD_SECONDS", "60", "Seconds between signed tree heads while entries arrive."
     ),
+    Variable("SCEAU_TSA_URL", "(built-in TEST authority)", "RFC 3161 timestamp authority URL."),
+    Variable("SCEAU_TSA_ROOTS", "", "PEM file of the roots the authority's chain must reach."),
+    Variable("SCEAU_TSA_USERNAME", "", "Basic-auth user for the authority, if it asks for one."),
+    Variable("SCEAU_TSA_PASSWORD", "", "Basic-auth password for the authority."),
+    Variable(
+        "SCEAU_TSA_QUALIFIED",
+        "false",
+        "The authority is qualified (eIDAS); required in production.",
+    ),
+    Variable("SCEAU_SIGNATURE_ROOTS", "", "PEM file of roots trusted when validating signatures."),
+    Variable(
+        "SCEAU_PC_RULES", "(built-in, indicative)", "JSON file of dated Petites créances fees."
+    ),
+    Variable("SCEAU_EMAIL", "file", "Outgoing mail: file (under the data dir) or smtp."),
+    Variable("SCEAU_SMTP_HOST", "127.0.0.1", "SMTP server (STARTTLS)."),
+    Variable("SCEAU_SMTP_PORT", "587", "SMTP port."),
+    Variable("SCEAU_SMTP_USER", "", "SMTP user."),
+    Variable("SCEAU_SMTP_PASSWORD", "", "SMTP password."),
+    Variable("SCEAU_MAIL_FROM", "Sceau <ne-pas-repondre@sceau.invalid>", "Sender of the mail."),
+    Variable(
+        "SCEAU_TRUSTED_PROXIES",
+        "(none)",
+        "Addresses or networks of the TLS proxies (nginx) whose client-certificate and "
+        "X-Forwarded-* headers are believed; from anyone else they are ignored and journaled.",
+    ),
+    Variable(
+        "SCEAU_OFFICER_PASSWORD_LOGIN",
+        "true (false in production)",
+        "Let officers sign in with password and TOTP (the demo); refused in production, where "
+        "officers sign in with their certificate.",
+    ),
+    Variable("SCEAU_OFFICER_IDLE_MINUTES", "30", "Idle timeout of officer and creditor sessions."),
+    Variable("SCEAU_SESSION_MAX_HOURS", "8", "Absolute lifetime of any web session, in hours."),
+    Variable(
+        "SCEAU_OIDC_ISSUER",
+        "(none)",
+        "OpenID Connect provider for parties (FranceConnect-compatible); empty: disabled.",
+    ),
+    Variable("SCEAU_OIDC_CLIENT_ID", "", "Client id registered with the OpenID Connect provider."),
+    Variable("SCEAU_OIDC_CLIENT_SECRET", "", "Client secret registered with the provider."),
+    Variable(
+        "SCEAU_OIDC_SCOPES",
+        "openid given_name family_name birthdate email",
+        "Scopes asked of the provider (openid is required).",
+    ),
+    Variable("SCEAU_OIDC_ACR_VALUES", "eidas1", "acr_values sent (FranceConnect: eidas1)."),
+    Variable("SCEAU_OIDC_LABEL", "FranceConnect", "Name of the provider on the login pages."),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -125,6 +173,16 @@ class Config:
     tsa_qualified: bool
     signature_roots: Path | None
     pc_rules: Path | None
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    officer_password_login: bool
+    officer_idle_seconds: int
+    session_max_seconds: int
+    oidc_issuer: str
+    oidc_client_id: str
+    oidc_client_secret: str
+    oidc_scopes: tuple[str, ...]
+    oidc_acr_values: str
+    oidc_label: str
     email: str
     smtp_host: str
     smtp_port: int
@@ -159,23 +217,38 @@ def _generated_secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _networks(env: Mapping[str, str], name: str) -> tuple:
+    raw = env.get(name, "").strip()
+    nets = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            nets.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"{name}: {item!r} is not an address or network (e.g. 127.0.0.1, 10.0.0.0/24)."
+            ) from None
+    return tuple(nets)
+
+
 def load(env: Mapping[str, str] | None = None) -> Config:
-    """Read and validate the configuration; raise ConfigError naming the bad variable."""
+    """Read and validate the configuration; raise ConfigError naming the bad variable.
+
+    Malformed values are refused in every mode. In production mode, every unsafe setting
+    (see ``deploy_problems``) is refused too, all of them listed at once.
+    """
     env = os.environ if env is None else env
     data_dir = Path(env.get("SCEAU_DATA_DIR") or "./var").expanduser().resolve()
     production = env_bool(env, "SCEAU_PRODUCTION", False)
     debug = env_bool(env, "SCEAU_DEBUG", False)
-    if production and debug:
-        raise ConfigError("SCEAU_DEBUG=true is refused in production mode (SCEAU_PRODUCTION).")
     try:
         ensure_private_dir(data_dir)
     except OSError as exc:
         raise ConfigError(f"SCEAU_DATA_DIR={data_dir}: cannot create it ({exc}).") from None
 
     secret_key = env.get("SCEAU_SECRET_KEY", "")
-    if production and len(secret_key) < 40:
-        raise ConfigError("SCEAU_SECRET_KEY must be set (40 characters or more) in production.")
-    if not secret_key:
+    if not secret_key and not production:
         secret_key = _generated_secret_key(data_dir)
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'sceau.sqlite3'}"
@@ -185,15 +258,13 @@ def load(env: Mapping[str, str] | None = None) -> Config:
     hosts = tuple(
         h.strip() for h in (env.get("SCEAU_ALLOWED_HOSTS") or "127.0.0.1,localhost").split(",")
     )
-    if not all(hosts) or ("*" in hosts and production):
-        raise ConfigError("SCEAU_ALLOWED_HOSTS: list host names separated by commas, no '*'.")
+    if not all(hosts):
+        raise ConfigError("SCEAU_ALLOWED_HOSTS: list host names separated by commas.")
 
     public_url = (env.get("SCEAU_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
     if not public_url.startswith(("http://", "https://")):
         raise ConfigError(f"SCEAU_PUBLIC_URL={public_url!r}: expected an http(s):// address.")
     https = env_bool(env, "SCEAU_HTTPS", False)
-    if production and not (https and public_url.startswith("https://")):
-        raise ConfigError("Production needs SCEAU_HTTPS=true and an https:// SCEAU_PUBLIC_URL.")
 
     cache_url = env.get("SCEAU_CACHE_URL") or "locmem://"
     if not cache_url.startswith(("locmem://", "redis://", "rediss://")):
@@ -209,8 +280,6 @@ def load(env: Mapping[str, str] | None = None) -> Config:
     email = (env.get("SCEAU_EMAIL") or "file").strip().lower()
     if email not in {"file", "smtp"}:
         raise ConfigError(f"SCEAU_EMAIL={email!r}: expected file or smtp.")
-    if production and email != "smtp":
-        raise ConfigError("Production needs SCEAU_EMAIL=smtp (mail must reach its recipients).")
 
     keyring_path = Path(env.get("SCEAU_KEYRING") or data_dir / "keys" / "keyring.json")
 
@@ -220,13 +289,21 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(f"SCEAU_TSA_URL={tsa_url!r}: expected an http(s):// address.")
     if tsa_url and (tsa_roots is None or not tsa_roots.is_file()):
         raise ConfigError("SCEAU_TSA_URL needs SCEAU_TSA_ROOTS, a PEM file of trusted roots.")
-    if production and not tsa_url:
-        raise ConfigError(
-            "Production needs SCEAU_TSA_URL (a qualified timestamp authority): the built-in "
-            "authority is not qualified."
-        )
 
-    return Config(
+    oidc_issuer = env.get("SCEAU_OIDC_ISSUER", "").strip().rstrip("/")
+    oidc_client_id = env.get("SCEAU_OIDC_CLIENT_ID", "").strip()
+    oidc_scopes = tuple(
+        (env.get("SCEAU_OIDC_SCOPES") or "openid given_name family_name birthdate email").split()
+    )
+    if oidc_issuer:
+        if not oidc_issuer.startswith(("http://", "https://")):
+            raise ConfigError(f"SCEAU_OIDC_ISSUER={oidc_issuer!r}: expected an http(s):// address.")
+        if not oidc_client_id or not env.get("SCEAU_OIDC_CLIENT_SECRET"):
+            raise ConfigError("SCEAU_OIDC_ISSUER needs SCEAU_OIDC_CLIENT_ID and _CLIENT_SECRET.")
+        if "openid" not in oidc_scopes:
+            raise ConfigError("SCEAU_OIDC_SCOPES must contain openid.")
+
+    cfg = Config(
         data_dir=data_dir,
         production=production,
         debug=debug,
@@ -256,6 +333,16 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         tsa_qualified=env_bool(env, "SCEAU_TSA_QUALIFIED", False),
         signature_roots=_existing_file(env, "SCEAU_SIGNATURE_ROOTS"),
         pc_rules=_existing_file(env, "SCEAU_PC_RULES"),
+        trusted_proxies=_networks(env, "SCEAU_TRUSTED_PROXIES"),
+        officer_password_login=env_bool(env, "SCEAU_OFFICER_PASSWORD_LOGIN", not production),
+        officer_idle_seconds=env_int(env, "SCEAU_OFFICER_IDLE_MINUTES", 30, 1, 480) * 60,
+        session_max_seconds=env_int(env, "SCEAU_SESSION_MAX_HOURS", 8, 1, 24) * 3600,
+        oidc_issuer=oidc_issuer,
+        oidc_client_id=oidc_client_id,
+        oidc_client_secret=env.get("SCEAU_OIDC_CLIENT_SECRET", ""),
+        oidc_scopes=oidc_scopes,
+        oidc_acr_values=(env.get("SCEAU_OIDC_ACR_VALUES") or "eidas1").strip(),
+        oidc_label=(env.get("SCEAU_OIDC_LABEL") or "FranceConnect").strip(),
         email=email,
         smtp_host=env.get("SCEAU_SMTP_HOST") or "127.0.0.1",
         smtp_port=env_int(env, "SCEAU_SMTP_PORT", 587, 1, 65535),
@@ -263,3 +350,59 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         smtp_password=env.get("SCEAU_SMTP_PASSWORD", ""),
         mail_from=env.get("SCEAU_MAIL_FROM") or "Sceau <ne-pas-repondre@sceau.invalid>",
     )
+    if production:
+        problems = deploy_problems(cfg)
+        if problems:
+            raise ConfigError(
+                "production mode refuses to start with these unsafe settings:\n"
+                + "\n".join(f"  - {p}" for p in problems)
+            )
+    return cfg
+
+
+def deploy_problems(cfg: Config) -> list[str]:
+    """Every setting of ``cfg`` that is unsafe for production, one sentence each.
+
+    ``sceau check --deploy`` prints this list; production mode refuses to start unless it is
+    empty. Each line names the variable and says what to set.
+    """
+    problems = []
+    if cfg.debug:
+        problems.append("SCEAU_DEBUG=true: debug pages show internals; set it to false.")
+    if len(cfg.secret_key) < 40:
+        problems.append("SCEAU_SECRET_KEY: set a random key of 40 characters or more.")
+    if not cfg.https or not cfg.public_url.startswith("https://"):
+        problems.append(
+            "SCEAU_HTTPS / SCEAU_PUBLIC_URL: production needs SCEAU_HTTPS=true and an https:// "
+            "public address (secure cookies, HSTS)."
+        )
+    if "*" in cfg.allowed_hosts:
+        problems.append("SCEAU_ALLOWED_HOSTS: list the host names served, not '*'.")
+    if cfg.database_url.startswith("sqlite"):
+        problems.append("DATABASE_URL: production runs on PostgreSQL, not SQLite.")
+    if cfg.cache_url.startswith("locmem"):
+        problems.append(
+            "SCEAU_CACHE_URL=locmem://: login limits would count per process; use redis://."
+        )
+    if cfg.email != "smtp":
+        problems.append("SCEAU_EMAIL: set smtp (mail written to files reaches nobody).")
+    if not cfg.tsa_url:
+        problems.append(
+            "SCEAU_TSA_URL: set a qualified timestamp authority (the built-in one is not "
+            "qualified)."
+        )
+    elif not cfg.tsa_qualified:
+        problems.append("SCEAU_TSA_QUALIFIED: the configured authority must be qualified (true).")
+    if cfg.officer_password_login:
+        problems.append(
+            "SCEAU_OFFICER_PASSWORD_LOGIN=true: officers must sign in with their certificate; "
+            "set it to false."
+        )
+    if not cfg.trusted_proxies:
+        problems.append(
+            "SCEAU_TRUSTED_PROXIES: name the TLS proxy (nginx) that verifies officers' "
+            "certificates; without it no officer can sign in."
+        )
+    if cfg.oidc_issuer and not cfg.oidc_issuer.startswith("https://"):
+        problems.append("SCEAU_OIDC_ISSUER: the provider must be reached over https://.")
+    return problems

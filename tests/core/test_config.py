@@ -34,30 +34,108 @@ def test_bad_values_are_refused_with_the_variable_named(tmp_path, extra, named):
         load(env(tmp_path, **extra))
 
 
-def test_production_refuses_development_settings(tmp_path):
-    with pytest.raises(ConfigError, match="SCEAU_SECRET_KEY"):
-        load(env(tmp_path, SCEAU_PRODUCTION="true"))
-    key = "k" * 50
-    with pytest.raises(ConfigError, match="DEBUG"):
-        load(env(tmp_path, SCEAU_PRODUCTION="true", SCEAU_DEBUG="true", SCEAU_SECRET_KEY=key))
-    with pytest.raises(ConfigError, match="HTTPS"):
-        load(env(tmp_path, SCEAU_PRODUCTION="true", SCEAU_SECRET_KEY=key))
-    safe = {
-        "SCEAU_PRODUCTION": "true",
-        "SCEAU_SECRET_KEY": key,
-        "SCEAU_HTTPS": "true",
-        "SCEAU_PUBLIC_URL": "https://mespieces.example",
-    }
-    with pytest.raises(ConfigError, match="SCEAU_EMAIL"):  # mail written to files: demo only
-        load(env(tmp_path, **safe))
-    safe["SCEAU_EMAIL"] = "smtp"
-    with pytest.raises(ConfigError, match="SCEAU_TSA_URL"):  # the built-in TSA is not qualified
-        load(env(tmp_path, **safe))
-    with pytest.raises(ConfigError, match="SCEAU_TSA_ROOTS"):
-        load(env(tmp_path, **safe, SCEAU_TSA_URL="https://tsa.example/tsp"))
+def _safe_production(tmp_path):
     roots = tmp_path / "roots.pem"
     roots.write_text("-----BEGIN CERTIFICATE-----\n")
-    cfg = load(
-        env(tmp_path, **safe, SCEAU_TSA_URL="https://tsa.example/tsp", SCEAU_TSA_ROOTS=str(roots))
-    )
-    assert cfg.production and cfg.tsa_url
+    return {
+        "SCEAU_PRODUCTION": "true",
+        "SCEAU_SECRET_KEY": "k" * 50,
+        "SCEAU_HTTPS": "true",
+        "SCEAU_PUBLIC_URL": "https://mespieces.example",
+        "SCEAU_ALLOWED_HOSTS": "mespieces.example",
+        "DATABASE_URL": "postgresql://sceau@db.example/sceau",
+        "SCEAU_CACHE_URL": "redis://cache.example:6379/0",
+        "SCEAU_EMAIL": "smtp",
+        "SCEAU_TSA_URL": "https://tsa.example/tsp",
+        "SCEAU_TSA_ROOTS": str(roots),
+        "SCEAU_TSA_QUALIFIED": "true",
+        "SCEAU_TRUSTED_PROXIES": "10.0.0.5",
+    }
+
+
+def test_production_refuses_every_unsafe_setting_at_once(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load(env(tmp_path, SCEAU_PRODUCTION="true", SCEAU_DEBUG="true"))
+    message = str(caught.value)
+    for named in (
+        "SCEAU_DEBUG",
+        "SCEAU_SECRET_KEY",
+        "SCEAU_HTTPS",
+        "DATABASE_URL",
+        "SCEAU_CACHE_URL",
+        "SCEAU_EMAIL",
+        "SCEAU_TSA_URL",
+        "SCEAU_TRUSTED_PROXIES",
+    ):
+        assert named in message
+    # in production the officers' password login is off unless asked for (then refused)
+    assert "SCEAU_OFFICER_PASSWORD_LOGIN" not in message
+    assert not (tmp_path / "data" / "secret_key").exists()  # no generated key in production
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"SCEAU_DEBUG": "true"}, "SCEAU_DEBUG"),
+        ({"SCEAU_SECRET_KEY": "short"}, "SCEAU_SECRET_KEY"),
+        ({"SCEAU_HTTPS": "false"}, "SCEAU_HTTPS"),
+        ({"SCEAU_PUBLIC_URL": "http://mespieces.example"}, "SCEAU_PUBLIC_URL"),
+        ({"SCEAU_ALLOWED_HOSTS": "*"}, "SCEAU_ALLOWED_HOSTS"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL"),
+        ({"SCEAU_CACHE_URL": "locmem://"}, "SCEAU_CACHE_URL"),
+        ({"SCEAU_EMAIL": "file"}, "SCEAU_EMAIL"),
+        ({"SCEAU_TSA_QUALIFIED": "false"}, "SCEAU_TSA_QUALIFIED"),
+        ({"SCEAU_OFFICER_PASSWORD_LOGIN": "true"}, "SCEAU_OFFICER_PASSWORD_LOGIN"),
+        ({"SCEAU_TRUSTED_PROXIES": ""}, "SCEAU_TRUSTED_PROXIES"),
+        (
+            {
+                "SCEAU_OIDC_ISSUER": "http://fc.example",
+                "SCEAU_OIDC_CLIENT_ID": "c",
+                "SCEAU_OIDC_CLIENT_SECRET": "s",
+            },
+            "SCEAU_OIDC_ISSUER",
+        ),
+    ],
+)
+def test_production_names_each_unsafe_setting(tmp_path, change, named):
+    safe = _safe_production(tmp_path)
+    cfg = load(env(tmp_path, **safe))
+    assert cfg.production and not cfg.officer_password_login
+    with pytest.raises(ConfigError, match=named):
+        load(env(tmp_path, **{**safe, **change}))
+
+
+def test_development_mode_reports_but_does_not_refuse(tmp_path):
+    from sceau.config import deploy_problems
+
+    cfg = load(env(tmp_path))
+    assert cfg.officer_password_login
+    problems = deploy_problems(cfg)
+    assert any("SCEAU_OFFICER_PASSWORD_LOGIN" in p for p in problems)
+    assert any("SCEAU_TRUSTED_PROXIES" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        ({"SCEAU_TRUSTED_PROXIES": "nginx.local"}, "SCEAU_TRUSTED_PROXIES"),
+        ({"SCEAU_OIDC_ISSUER": "https://fc.example"}, "SCEAU_OIDC_CLIENT_ID"),
+        ({"SCEAU_OIDC_ISSUER": "fc.example"}, "SCEAU_OIDC_ISSUER"),
+    ],
+)
+def test_bad_identity_settings_are_refused(tmp_path, extra, named):
+    with pytest.raises(ConfigError, match=named):
+        load(env(tmp_path, **extra))
+
+
+def test_every_variable_read_is_documented():
+    import re
+    from pathlib import Path
+
+    from sceau.config import VARIABLES
+
+    source = Path(__file__).resolve().parents[2].joinpath("src/sceau/config.py").read_text()
+    read = set(re.findall(r'"((?:SCEAU_|DATABASE_)[A-Z0-9_]+)"', source))
+    read = {name for name in read if not name.endswith("_")}
+    documented = {v.name for v in VARIABLES}
+    assert read - documented == set()

@@ -104,3 +104,65 @@ class AccessSession(models.Model):
     created_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
+
+
+class OfficerCertificate(models.Model):
+    """An X.509 authentication certificate registered for an officer.
+
+    The TLS proxy verifies the chain, validity and revocation list; Sceau then maps the
+    verified certificate to its officer by SHA-256 fingerprint (or issuer and serial number, for
+    a renewed certificate registered in advance) and checks validity and its own revocation
+    again, so that a proxy misconfiguration alone cannot let an unregistered certificate in.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="certificates")
+    fingerprint = models.CharField(max_length=64, unique=True, help_text="SHA-256, hex.")
+    issuer = models.CharField(max_length=500, help_text="RFC 4514 issuer name.")
+    serial = models.CharField(max_length=64, help_text="Serial number, hex.")
+    subject = models.CharField(max_length=500)
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField()
+    registered_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "serial"], name="one_certificate_per_serial")
+        ]
+
+
+class OidcIdentity(models.Model):
+    """An identity of an OpenID Connect provider (FranceConnect-compatible) linked to a party.
+
+    Linked after the party's first access with the printed code (a credential holder) or with
+    their account (a creditor); afterwards the provider alone lets them in. ``subject`` is the
+    provider's ``sub``, stable per client.
+    """
+
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    credential = models.ForeignKey(
+        AccessCredential, null=True, blank=True, on_delete=models.CASCADE, related_name="oidc"
+    )
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="oidc"
+    )
+    given_name = models.CharField(max_length=200, blank=True)
+    family_name = models.CharField(max_length=200, blank=True)
+    linked_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(credential__isnull=True, user__isnull=False)
+                | models.Q(credential__isnull=False, user__isnull=True),
+                name="oidc_links_one_party",
+            ),
+            models.UniqueConstraint(
+                fields=["issuer", "subject", "credential"], name="oidc_once_per_credential"
+            ),
+            models.UniqueConstraint(
+                fields=["issuer", "subject", "user"], name="oidc_once_per_user"
+            ),
+        ]
