@@ -142,3 +142,60 @@ def test_accounts_command(demo):
     assert bad.returncode == 2 and "--departments" in bad.stderr
     missing = run(data_dir, "accounts", "add-officer", "999", "x@y.test", "X", env_extra=db)
     assert missing.returncode == 2 and "999" in missing.stderr
+
+
+def _production_env(tmp_path: Path) -> dict:
+    roots = tmp_path / "roots.pem"
+    roots.write_text("-----BEGIN CERTIFICATE-----\n")
+    return {
+        "SCEAU_PRODUCTION": "true",
+        "SCEAU_SECRET_KEY": "Zq3-xY7_pL0!" * 5,
+        "SCEAU_HTTPS": "true",
+        "SCEAU_PUBLIC_URL": "https://mespieces.example",
+        "SCEAU_ALLOWED_HOSTS": "mespieces.example",
+        "DATABASE_URL": "postgresql://sceau@db.invalid/sceau",
+        "SCEAU_CACHE_URL": "redis://cache.invalid:6379/0",
+        "SCEAU_EMAIL": "smtp",
+        "SCEAU_TSA_URL": "https://tsa.example/tsp",
+        "SCEAU_TSA_ROOTS": str(roots),
+        "SCEAU_TSA_QUALIFIED": "true",
+        "SCEAU_TRUSTED_PROXIES": "10.0.0.5",
+    }
+
+
+def test_check_deploy_lists_every_unsafe_setting_of_a_development_set_up(tmp_path):
+    done = run(tmp_path / "data", "check", "--deploy")
+    assert done.returncode == 1
+    for named in (
+        "SCEAU_HTTPS",
+        "DATABASE_URL",
+        "SCEAU_CACHE_URL",
+        "SCEAU_EMAIL",
+        "SCEAU_TSA_URL",
+        "SCEAU_OFFICER_PASSWORD_LOGIN",
+        "SCEAU_TRUSTED_PROXIES",
+    ):
+        assert named in done.stderr, named
+
+
+def test_check_deploy_passes_a_safe_production_set_up(tmp_path):
+    done = run(tmp_path / "data", "check", "--deploy", env_extra=_production_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "sceau.E" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"SCEAU_OFFICER_PASSWORD_LOGIN": "true"},
+        {"SCEAU_CACHE_URL": "locmem://", "SCEAU_DEBUG": "true"},
+    ],
+)
+def test_production_refuses_to_start_while_a_setting_is_unsafe(tmp_path, change):
+    env = {**_production_env(tmp_path), **change}
+    for command in (["serve"], ["migrate"], ["check", "--deploy"]):
+        done = run(tmp_path / "data", *command, env_extra=env)
+        assert done.returncode == 2, command
+        assert "refuses to start" in done.stderr
+        for name in change:
+            assert name in done.stderr

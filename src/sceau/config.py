@@ -369,8 +369,8 @@ def deploy_problems(cfg: Config) -> list[str]:
     problems = []
     if cfg.debug:
         problems.append("SCEAU_DEBUG=true: debug pages show internals; set it to false.")
-    if len(cfg.secret_key) < 40:
-        problems.append("SCEAU_SECRET_KEY: set a random key of 40 characters or more.")
+    if len(cfg.secret_key) < 50 or len(set(cfg.secret_key)) < 5:
+        problems.append("SCEAU_SECRET_KEY: set a random key of 50 characters or more.")
     if not cfg.https or not cfg.public_url.startswith("https://"):
         problems.append(
             "SCEAU_HTTPS / SCEAU_PUBLIC_URL: production needs SCEAU_HTTPS=true and an https:// "

@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sceau.identity.sessions.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -125,14 +126,24 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CONFIG.https
 CSRF_COOKIE_SECURE = CONFIG.https
-SESSION_COOKIE_AGE = 8 * 3600  # absolute cap of an officer session
+SESSION_COOKIE_AGE = CONFIG.session_max_seconds  # server-side record; limits: identity.sessions
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+if CONFIG.https:
+    # __Host- cookies: Secure, for this host only, path / (no sibling sub-domain can set them)
+    SESSION_COOKIE_NAME = "__Host-sceau_session"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if CONFIG.https:
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# W008: the TLS proxy redirects http:// to https:// (deploy/nginx), the application never sees
+# plain-http clients. W021: HSTS preloading commits the whole domain for months: the operator's
+# decision, not ours.
+SILENCED_SYSTEM_CHECKS = ["security.W008", "security.W021"]
 
 LOGGING = {
     "version": 1,

@@ -39,7 +39,7 @@ def _safe_production(tmp_path):
     roots.write_text("-----BEGIN CERTIFICATE-----\n")
     return {
         "SCEAU_PRODUCTION": "true",
-        "SCEAU_SECRET_KEY": "k" * 50,
+        "SCEAU_SECRET_KEY": "0123456789abcdefghij" * 3,
         "SCEAU_HTTPS": "true",
         "SCEAU_PUBLIC_URL": "https://mespieces.example",
         "SCEAU_ALLOWED_HOSTS": "mespieces.example",

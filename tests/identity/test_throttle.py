@@ -48,3 +48,51 @@ def test_success_clears_only_the_given_keys():
     t.check([("credential", "A")])
     with pytest.raises(TooManyAttempts):
         t.check([("ip", "9")])
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+_HAMMER = """
+import sys, django
+from django.conf import settings
+settings.configure(CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                       "LOCATION": sys.argv[1]}})
+django.setup()
+from django.core.cache import cache
+from sceau.identity.throttle import Policy, Throttle
+t = Throttle(Policy(limit=1000, lock_seconds=60), store=cache)
+for _ in range(int(sys.argv[3])):
+    t.failure([("ip", sys.argv[2])])
+"""
+
+
+def _redis_cache():
+    from django.core.cache.backends.redis import RedisCache
+
+    store = RedisCache(REDIS_URL, {})
+    try:
+        store.get("ping")
+    except Exception as exc:  # the suite needs the local Redis: say how to start it
+        pytest.fail(f"Redis at {REDIS_URL} is not answering ({exc}); run `make services`.")
+    return store
+
+
+def test_limits_hold_across_processes_sharing_redis():
+    """Four processes failing at once on one Redis: every failure is counted, none lost."""
+    import subprocess
+    import sys
+    import uuid
+
+    store = _redis_cache()
+    address = f"198.51.100.{uuid.uuid4().int % 250}-{uuid.uuid4().hex[:8]}"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _HAMMER, REDIS_URL, address, "50"])
+        for _ in range(4)
+    ]
+    assert all(p.wait(timeout=60) == 0 for p in procs)
+    throttle = Throttle(Policy(limit=200, lock_seconds=60), store=store)
+    assert throttle.failures("ip", address) == 200
+    with pytest.raises(TooManyAttempts):  # a fifth process sees the lock at once
+        throttle.check([("ip", address)])
+    throttle.success([("ip", address)])
+    assert throttle.failures("ip", address) == 0

@@ -5,3 +5,10 @@ class IdentityConfig(AppConfig):
     name = "sceau.identity"
     label = "identity"
     verbose_name = "Identification"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from sceau.identity.sessions import on_user_logged_in
+
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="sceau-session-started")

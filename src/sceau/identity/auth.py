@@ -8,10 +8,11 @@ from django.utils import timezone
 from ninja.security import HttpBearer
 
 from sceau.identity.models import AccessCredential, User
+from sceau.identity.sessions import HOLDER_KEY, mark_started
 from sceau.identity.services import credential_for_access_token, user_for_api_token
 
 _OFFICER_ATTR = "_sceau_officer"
-HOLDER_SESSION_KEY = "sceau_holder_credential"
+HOLDER_SESSION_KEY = HOLDER_KEY
 HOLDER_SEEN_KEY = "sceau_holder_seen"
 HOLDER_ISSUED_KEY = "sceau_holder_issued_at"
 
@@ -65,7 +66,13 @@ def holder_for_session(request: HttpRequest) -> AccessCredential | None:
 
 
 def start_holder_session(request: HttpRequest, credential: AccessCredential) -> None:
+    from django.contrib.auth import logout
+
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        logout(request)  # one identity per browser session
     request.session.cycle_key()
+    request.session.clear()  # nothing from before the sign-in survives it
+    mark_started(request.session)
     request.session[HOLDER_SESSION_KEY] = credential.pk
     request.session[HOLDER_SEEN_KEY] = timezone.now().timestamp()
     request.session[HOLDER_ISSUED_KEY] = credential.issued_at.timestamp()
