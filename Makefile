@@ -5,7 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SCEAU := $(VENV)/bin/sceau
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
-SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core openssl softhsm2 opensc libnss3-tools
+# nginx: Sceau runs its own instance (-p/-c, port 8443) for `make serve-tls` and the tests; the
+# Debian service that the package may start (port 80, default site) is not used by Sceau.
+SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core openssl softhsm2 opensc libnss3-tools nginx curl
 PYTEST_WORKERS ?= 2
 
 help: ## List the targets
@@ -32,7 +34,17 @@ run: venv ## Migrate, seed the demo office, serve http://127.0.0.1:8000 (SQLite,
 	$(SCEAU) demo
 	$(SCEAU) serve --host 127.0.0.1 --port 8000
 
-test: venv sysdeps ## Run the whole suite (set DATABASE_URL=postgresql://... for PostgreSQL)
+serve-tls: venv sysdeps ## The demo behind nginx, officer sign-in by certificate: https://127.0.0.1:8443 (TEST PKI)
+	$(SCEAU) demo
+	$(SCEAU) tls serve-local --port 8443 --app-port 8000
+
+oidc-provider: tests/oidc_provider/node_modules/.package-lock.json ## Install the test OpenID Connect provider (npm ci)
+
+tests/oidc_provider/node_modules/.package-lock.json: tests/oidc_provider/package-lock.json
+	@command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null)
+	npm ci --prefix tests/oidc_provider --no-audit --no-fund --loglevel=error
+
+test: venv sysdeps oidc-provider ## Run the whole suite (set DATABASE_URL=postgresql://... for PostgreSQL)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -q
 
 lint: venv ## ruff check and format check
@@ -55,4 +67,4 @@ services: ## Start the local PostgreSQL and Redis when they are down
 clean: ## Remove the virtualenv and caches (keeps ./var)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
 
-.PHONY: help venv sysdeps run test lint format bench services clean
+.PHONY: help venv sysdeps oidc-provider run serve-tls test lint format bench services clean

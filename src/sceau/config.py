@@ -109,7 +109,11 @@ VARIABLES: tuple[Variable, ...] = (
         "openid given_name family_name birthdate email",
         "Scopes asked of the provider (openid is required).",
     ),
-    Variable("SCEAU_OIDC_ACR_VALUES", "eidas1", "acr_values sent (FranceConnect: eidas1)."),
+    Variable(
+        "SCEAU_OIDC_ACR_VALUES",
+        "eidas1",
+        "acr_values sent, and required of the ID token (FranceConnect: eidas1); none: neither.",
+    ),
     Variable("SCEAU_OIDC_LABEL", "FranceConnect", "Name of the provider on the login pages."),
 )
 
@@ -350,6 +354,11 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         smtp_password=env.get("SCEAU_SMTP_PASSWORD", ""),
         mail_from=env.get("SCEAU_MAIL_FROM") or "Sceau <ne-pas-repondre@sceau.invalid>",
     )
+    if cfg.https and not cfg.trusted_proxies:
+        raise ConfigError(
+            "SCEAU_HTTPS=true needs SCEAU_TRUSTED_PROXIES (the TLS proxy's address): without "
+            "it Sceau cannot tell that requests arrived over TLS."
+        )
     if production:
         problems = deploy_problems(cfg)
         if problems:

@@ -37,6 +37,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: drops the TLS proxy's headers (X-Forwarded-Proto, client certificate) unless the
+    # request comes from SCEAU_TRUSTED_PROXIES, before SecurityMiddleware's redirect reads them.
+    "sceau.core.proxy.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sceau.core.middleware.SecurityHeadersMiddleware",
@@ -48,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "sceau.identity.sessions.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "sceau.identity.certificates.CertificateSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -139,3 +139,10 @@ def test_every_variable_read_is_documented():
     read = {name for name in read if not name.endswith("_")}
     documented = {v.name for v in VARIABLES}
     assert read - documented == set()
+
+
+def test_https_needs_the_trusted_proxy(tmp_path):
+    with pytest.raises(ConfigError, match="SCEAU_TRUSTED_PROXIES"):
+        load(env(tmp_path, SCEAU_HTTPS="true"))
+    cfg = load(env(tmp_path, SCEAU_HTTPS="true", SCEAU_TRUSTED_PROXIES="127.0.0.2, 10.1.0.0/16"))
+    assert [str(n) for n in cfg.trusted_proxies] == ["127.0.0.2/32", "10.1.0.0/16"]

@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -38,12 +38,33 @@ STARTUP_SECONDS = 30
 SHOTS = Path("/tmp/sceau-shots")
 
 
+SECRET_KEYS = {"password", "totp_secret", "api_token", "code", "signing_passphrase_test_pki"}
+
+
 @dataclass(frozen=True)
 class SceauInstance:
     base_url: str
     demo: dict
     data_dir: Path
     log_path: Path
+    secrets: list[str] = field(default_factory=list)  # issued during the tests: never logged
+
+    def all_secrets(self) -> list[str]:
+        """Every secret the demo printed and the tests were given (codes, tokens, passwords)."""
+        found = list(self.secrets)
+
+        def walk(value, key=""):
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    walk(v, k)
+            elif isinstance(value, list):
+                for v in value:
+                    walk(v, key)
+            elif isinstance(value, str) and key in SECRET_KEYS:
+                found.append(value)
+
+        walk(self.demo)
+        return [s for s in found if s]
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -163,13 +184,21 @@ def sceau_instance() -> Iterator[SceauInstance]:
                 )
             time.sleep(0.2)
         yield instance
+        _stop(server)
+        # Everything the server wrote (access log, errors, application logs) holds no secret.
+        log = instance.log()
+        leaked = [s for s in instance.all_secrets() if s in log]
+        assert not leaked, f"secrets written to the server log: {leaked}"
     finally:
         _stop(server)
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one test module. Module scope, not session: Playwright's sync API keeps an
+    event loop running while it is open, and Django refuses database access from a thread
+    with a running loop, so later (non-browser) modules on the same worker need it stopped."""
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         pytest.fail(
             f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium. "
@@ -210,7 +239,7 @@ def sign_in(page, base: str, account: dict, landing: str) -> None:
         page.get_by_label("Adresse électronique").fill(account["email"])
         page.get_by_label("Mot de passe").fill(account["password"])
         page.get_by_label("Code à usage unique").fill(pyotp.TOTP(account["totp_secret"]).now())
-        page.get_by_role("button", name="Se connecter").click()
+        page.get_by_role("button", name="Se connecter", exact=True).click()
         page.wait_for_load_state()
         if page.url == f"{base}{landing}":
             return

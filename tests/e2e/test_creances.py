@@ -147,6 +147,7 @@ def test_agreement_path_to_a_valid_executory_title(browser, sceau_instance, shot
     assert office.url == f"{base}/etude/creances/{claim_id}/"
     _shot(office, shots_dir, "pc-03-etude-a-examiner")
     identifier, code = _accept_mandate_and_invite(office, base, claim_id, date.today())
+    sceau_instance.secrets.append(code)  # checked absent from the server log at the end
     _shot(office, shots_dir, "pc-04-identifiants-debiteur")
 
     # --- the debtor accepts to take part ---------------------------------------------------
@@ -223,6 +224,7 @@ def test_silence_at_the_deadline_ends_in_a_signed_record(
     identifier, code = _accept_mandate_and_invite(
         office, base, claim_id, date.today() - timedelta(days=40)
     )
+    sceau_instance.secrets.append(code)
     office.goto(f"/etude/creances/{claim_id}/")
     expect(office.locator("#etape")).to_have_text(
         "invitation envoyée, en attente de la réponse du débiteur"

@@ -2,6 +2,7 @@ import time
 
 import pyotp
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from tests.conftest import PASSWORD, otp_for
 
@@ -146,7 +147,7 @@ def test_holder_may_sign_in_with_a_password_of_their_own(world):
     assert services.verify_credential(issued.identifier, issued.code, "1.1.1.2")  # still works
     with pytest.raises(AuthenticationFailed) as caught:
         services.verify_credential(issued.identifier, "pas le bon mot de passe", "1.1.1.3")
-    assert caught.value.message == AuthenticationFailed().message
+    assert "vérifiez-le" in caught.value.message  # the same words as for anyone (R14)
 
 
 def test_reissuing_the_code_also_revokes_a_chosen_password(world):
@@ -156,3 +157,30 @@ def test_reissuing_the_code_also_revokes_a_chosen_password(world):
     with pytest.raises(AuthenticationFailed):
         services.verify_credential(issued.identifier, "mon mot de passe à moi 2026", "1.1.1.9")
     assert services.verify_credential(again.identifier, again.code, "1.1.1.8")
+
+
+def test_the_answer_never_tells_whether_an_identifier_exists_or_has_a_password(world):
+    """ANSSI R14: same answer for an unknown identifier, a known one, one with a password."""
+    from sceau.identity.models import AccessCredential
+
+    _, plain = services.issue_credential("pieces.recipient", 21)
+    _, protected = services.issue_credential("pieces.recipient", 22)
+    services.set_holder_password(
+        AccessCredential.objects.get(identifier=protected.identifier), "a long holder password 9"
+    )
+    unknown = codes.generate_identifier()
+    compact = codes.normalize_code(plain.code)
+    alphabet = codes.ALPHABET
+    typo = compact[:3] + alphabet[(alphabet.index(compact[3]) + 1) % len(alphabet)] + compact[4:]
+    for attempt in (typo, "not a code at all!", codes.generate_code()):
+        cache.clear()  # each round starts without backoff
+        answers = set()
+        for n, identifier in enumerate((plain.identifier, protected.identifier, unknown)):
+            with pytest.raises(AuthenticationFailed) as caught:
+                services.verify_credential(identifier, attempt, f"192.0.2.{n}")
+            answers.add((caught.value.code, caught.value.message, caught.value.status))
+        assert len(answers) == 1, (attempt, answers)
+    # and the password still lets its holder in, the code too
+    cache.clear()  # the failures above made the next attempts wait
+    assert services.verify_credential(protected.identifier, "a long holder password 9", "192.0.2.9")
+    assert services.verify_credential(protected.identifier, protected.code, "192.0.2.9")

@@ -9,10 +9,10 @@ import time
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
+from tests.conftest import PASSWORD, otp_for
 
 from sceau.identity.sessions import SEEN_KEY, STARTED_KEY
 from sceau.pieces import services as pieces
-from tests.conftest import PASSWORD, otp_for
 
 
 def _age(client: Client, **seconds_ago: float) -> None:
@@ -131,6 +131,7 @@ def test_behind_tls_cookies_are_secure_host_only_and_hsts_is_sent(tmp_path):
         "PATH": "/usr/bin:/bin",
         "SCEAU_DATA_DIR": str(tmp_path),
         "SCEAU_HTTPS": "true",
+        "SCEAU_TRUSTED_PROXIES": "127.0.0.2",
         "SCEAU_PUBLIC_URL": "https://mespieces.example",
     }
     out = subprocess.run(

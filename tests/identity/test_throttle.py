@@ -1,4 +1,5 @@
 import pytest
+import redis
 
 from sceau.core.errors import TooManyAttempts
 from sceau.identity.throttle import Policy, Throttle
@@ -72,7 +73,7 @@ def _redis_cache():
     store = RedisCache(REDIS_URL, {})
     try:
         store.get("ping")
-    except Exception as exc:  # the suite needs the local Redis: say how to start it
+    except redis.exceptions.RedisError as exc:  # the suite needs the local Redis: say so
         pytest.fail(f"Redis at {REDIS_URL} is not answering ({exc}); run `make services`.")
     return store
 

@@ -7,4 +7,5 @@ def sceau(request: HttpRequest) -> dict:
     return {
         "sceau_public_url": settings.CONFIG.public_url,
         "sceau_production": settings.CONFIG.production,
+        "sceau_officer_password_login": settings.CONFIG.officer_password_login,
     }

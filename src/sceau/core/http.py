@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sceau.core.errors import DetailedError, SceauError
+from sceau.core.proxy import client_address
 
 # The Django-free cores' errors carry no HTTP status: it is decided here, by code.
 CORE_STATUS = {
@@ -35,4 +36,5 @@ def error_body(exc: Exception) -> dict[str, str]:
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address: given by the trusted TLS proxy (X-Real-IP), else REMOTE_ADDR."""
+    return client_address(request)

@@ -8,8 +8,8 @@ from django.utils import timezone
 from ninja.security import HttpBearer
 
 from sceau.identity.models import AccessCredential, User
-from sceau.identity.sessions import HOLDER_KEY, mark_started
 from sceau.identity.services import credential_for_access_token, user_for_api_token
+from sceau.identity.sessions import HOLDER_KEY, mark_started
 
 _OFFICER_ATTR = "_sceau_officer"
 HOLDER_SESSION_KEY = HOLDER_KEY

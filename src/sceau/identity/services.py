@@ -20,6 +20,7 @@ from sceau.journal.services import Actor, record
 API_TOKEN_KIND = "sct"  # noqa: S105 (a tag, not a secret)
 ACCESS_TOKEN_KIND = "sca"  # noqa: S105
 ACCESS_SESSION_ABSOLUTE = timedelta(hours=8)
+CERTIFICATE_HINT = "Commissaires de justice et auditeurs : connectez-vous avec votre certificat."
 
 
 def officer_actor(user: User) -> Actor:
@@ -100,7 +101,12 @@ def authenticate_officer(email: str, password: str, otp: str, client_ip: str) ->
     if user is not None and user.role == User.CREDITOR and user.email_verified_at is None:
         user = None  # same answer as any failure: nothing tells whether the account exists
     password_ok = user.check_password(password) if user else tokens.verify_secret(None, password)
-    if user and password_ok and _verify_totp(user, otp):
+    # Officers and auditors sign in with their certificate when password sign-in is off
+    # (production); checked after the password, so that the answer and timing stay the same.
+    method_ok = settings.CONFIG.officer_password_login or (
+        user is not None and user.role == User.CREDITOR
+    )
+    if user and password_ok and _verify_totp(user, otp) and method_ok:
         throttle.success(keys[:1])
         record(
             officer_actor(user),
@@ -112,14 +118,20 @@ def authenticate_officer(email: str, password: str, otp: str, client_ip: str) ->
         )
         return user
     throttle.failure(keys)
+    details = {"ip": client_ip}
+    if user and password_ok and not method_ok:
+        details["reason"] = "password_login_disabled"  # in the journal only, never in the answer
     record(
         Actor("anonymous"),
         "identity:officer:login_failed",
         object_kind="user",
         object_id=user.pk if user else "",
         office_id=user.office_id if user else None,
-        details={"ip": client_ip},
+        details=details,
     )
+    if not settings.CONFIG.officer_password_login:
+        # Shown after every failure, whoever tried: it tells nothing about the account.
+        raise AuthenticationFailed(f"{AuthenticationFailed.message} {CERTIFICATE_HINT}")
     raise _same_reply()
 
 
@@ -208,11 +220,13 @@ def issue_credential(holder_kind: str, holder_id: int) -> tuple[AccessCredential
 
 
 def verify_credential(identifier: str, code: str, client_ip: str) -> AccessCredential:
-    """Return the credential for a correct identifier and code, or raise.
+    """Return the credential for a correct identifier and code (or the holder's password).
 
     Raises TooManyAttempts while throttled, AuthenticationFailed otherwise; a failure is
-    journaled. A code whose check character is wrong is reported as a typing error before
-    any lookup (it reveals nothing about the identifier).
+    journaled. A mistyped code (wrong length, a character codes never use, a wrong check
+    character) is reported as such, to every identifier alike: the answer depends only on what
+    was typed, never on whether the identifier exists or has a password (ANSSI R14). Both
+    checks always run (a dummy Argon2 hash stands in), so timing says nothing either.
     """
     try:
         ident = codes.normalize_identifier(identifier)
@@ -222,20 +236,19 @@ def verify_credential(identifier: str, code: str, client_ip: str) -> AccessCrede
     throttle = Throttle()
     throttle.check(keys)
     credential = AccessCredential.objects.filter(identifier=ident, revoked_at=None).first()
-    has_password = bool(credential and credential.password_hash)
+    typo = None
     try:
         compact = codes.normalize_code(code)
     except codes.InvalidCode as exc:
-        if not has_password:  # it was meant as the printed code: say it has a typo
-            throttle.failure(keys[1:])
-            raise AuthenticationFailed(str(exc), code="invalid_code_format") from None
-        compact = None
-    if compact is not None and tokens.verify_secret(
-        credential.code_hash if credential else None, compact
-    ):
-        throttle.success(keys[:1])
-        return credential
-    if has_password and tokens.verify_secret(credential.password_hash, code or ""):
+        compact, typo = None, str(exc)
+    code_ok = tokens.verify_secret(
+        credential.code_hash if credential and compact else None, compact or "-"
+    )
+    password_ok = tokens.verify_secret(
+        credential.password_hash if credential and credential.password_hash else None,
+        code or "-",
+    )
+    if credential is not None and (code_ok or password_ok):
         throttle.success(keys[:1])
         return credential
     throttle.failure(keys)
@@ -246,6 +259,10 @@ def verify_credential(identifier: str, code: str, client_ip: str) -> AccessCrede
         object_id=credential.pk if credential else "",
         details={"ip": client_ip},
     )
+    if typo is not None:
+        raise AuthenticationFailed(
+            f"{typo} Si vous avez choisi un mot de passe, vérifiez-le.", code="invalid_code_format"
+        )
     raise _same_reply()
 
 

@@ -223,13 +223,19 @@ def recipient_for_credential(credential: AccessCredential) -> Recipient:
 def login_holder(identifier: str, code: str, client_ip: str) -> AccessCredential:
     """Sign in with printed credentials: a Mes Pièces recipient or a Petites créances debtor."""
     credential = identity.verify_credential(identifier, code, client_ip)
+    record_holder_login(credential, client_ip)
+    return credential
+
+
+def record_holder_login(credential: AccessCredential, client_ip: str) -> None:
+    """Journal a holder's sign-in (printed code, password or linked OpenID Connect identity);
+    the first one is their first access (consent, notice)."""
     if credential.holder_kind == HOLDER_KIND:
         _record_login(recipient_for_credential(credential), client_ip)
     else:
         from sceau.creances.services import claim_for_credential, record_access
 
         record_access(claim_for_credential(credential), "debtor", client_ip)
-    return credential
 
 
 def login_recipient(identifier: str, code: str, client_ip: str) -> Recipient:

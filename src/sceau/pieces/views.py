@@ -306,8 +306,11 @@ def access_document(request: HttpRequest, document_id: int, mode: str) -> HttpRe
 
 @require_POST
 def access_logout(request: HttpRequest) -> HttpResponse:
+    from sceau.identity.views_oidc import provider_logout_url
+
+    at_provider = provider_logout_url(request)  # signed in with FranceConnect: end it there too
     request.session.flush()
-    return redirect("pieces:access_login")
+    return redirect(at_provider or "pieces:access_login")
 
 
 # --- timestamped notices -------------------------------------------------------------------

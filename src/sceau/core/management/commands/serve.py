@@ -45,7 +45,12 @@ class Command(BaseCommand):
                 "worker_class": "gthread",
                 "timeout": 600,  # large deposits stream for a while
                 "accesslog": "-",
+                "logger_class": "sceau.core.serving.RedactingAccessLogger",
                 "errorlog": "-",
-                "forwarded_allow_ips": "127.0.0.1",
+                # gunicorn believes X-Forwarded-Proto only from the TLS proxy, as Sceau does
+                # (sceau.core.proxy); nobody when SCEAU_TRUSTED_PROXIES is empty.
+                "forwarded_allow_ips": ",".join(
+                    str(net) for net in settings.CONFIG.trusted_proxies
+                ),
             }
         ).run()

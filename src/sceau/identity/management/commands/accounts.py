@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
 
-from sceau.identity import services
-from sceau.identity.models import ApiToken, Office, User
+from sceau.core.errors import SceauError
+from sceau.identity import certificates, services
+from sceau.identity.models import ApiToken, Office, OfficerCertificate, User
 
 
 class Command(BaseCommand):
     help = (
         "add-office NAME ADDRESS | add-officer OFFICE_ID EMAIL FULL_NAME | "
-        "add-auditor EMAIL NAME | issue-token EMAIL NAME | revoke-token TOKEN_ID | list"
+        "add-auditor EMAIL NAME | issue-token EMAIL NAME | revoke-token TOKEN_ID | "
+        "add-certificate --email EMAIL --cert FILE.pem | revoke-certificate --fingerprint SHA256 | "
+        "list"
     )
 
     def add_arguments(self, parser) -> None:
@@ -40,6 +44,11 @@ class Command(BaseCommand):
         issue.add_argument("name")
         revoke = sub.add_parser("revoke-token")
         revoke.add_argument("token_id", type=int)
+        add_cert = sub.add_parser("add-certificate", help="register an authentication certificate")
+        add_cert.add_argument("--email", required=True)
+        add_cert.add_argument("--cert", required=True, metavar="FILE.pem", help="PEM or DER")
+        revoke_cert = sub.add_parser("revoke-certificate")
+        revoke_cert.add_argument("--fingerprint", required=True, metavar="SHA256")
         sub.add_parser("list")
 
     def handle(self, *args, action: str, **opts) -> None:
@@ -89,6 +98,37 @@ class Command(BaseCommand):
         services.revoke_api_token(token.user, token.pk)
         self.stdout.write(f"jeton {token_id} révoqué")
 
+    def do_add_certificate(self, email: str, cert: str, **_) -> None:
+        user = User.objects.filter(email=email.strip().lower()).first()
+        if user is None:
+            raise CommandError(f"no account {email}: see `sceau accounts list`.", returncode=2)
+        try:
+            data = Path(cert).read_bytes()
+        except OSError as exc:
+            raise CommandError(
+                f"--cert {cert}: cannot read it ({exc.strerror}).", returncode=2
+            ) from None
+        try:
+            row = certificates.register_certificate(user, data)
+        except SceauError as exc:
+            raise CommandError(exc.message, returncode=2) from None
+        self.stdout.write(
+            f"certificat {row.pk} enregistré pour {user.email} : {row.subject}, "
+            f"empreinte SHA-256 {row.fingerprint}, valable jusqu'au {row.not_after:%Y-%m-%d}"
+        )
+
+    def do_revoke_certificate(self, fingerprint: str, **_) -> None:
+        try:
+            row = certificates.revoke_certificate(fingerprint)
+        except SceauError as exc:
+            raise CommandError(exc.message, returncode=2) from None
+        self.stdout.write(f"certificat {row.pk} révoqué ({row.fingerprint}) pour {row.user.email}")
+
+    def _certificates(self, user: User) -> None:
+        for c in OfficerCertificate.objects.filter(user=user).order_by("pk"):
+            state = "révoqué" if c.revoked_at else f"jusqu'au {c.not_after:%Y-%m-%d}"
+            self.stdout.write(f"    certificat {c.pk} {c.fingerprint} « {c.subject} » {state}")
+
     def do_list(self, **_) -> None:
         for office in Office.objects.order_by("pk"):
             self.stdout.write(f"étude {office.pk} : {office.name}")
@@ -97,3 +137,7 @@ class Command(BaseCommand):
                 for t in ApiToken.objects.filter(user=user).order_by("pk"):
                     state = "révoqué" if t.revoked_at else "actif"
                     self.stdout.write(f"    jeton {t.pk} {t.prefix}… « {t.name} » {state}")
+                self._certificates(user)
+        for user in User.objects.filter(role=User.AUDITOR).order_by("pk"):
+            self.stdout.write(f"auditeur {user.pk} : {user.email} ({user.full_name})")
+            self._certificates(user)

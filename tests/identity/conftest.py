@@ -1,0 +1,157 @@
+"""A real OpenID Connect provider (tests/oidc_provider, panva/oidc-provider on Node.js) for the
+OpenID Connect tests, and a browser-like driver for its side of the flow."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import pytest
+import requests
+
+PROVIDER_DIR = Path(__file__).resolve().parent.parent / "oidc_provider"
+CLIENT_ID = "sceau-tests"
+CLIENT_SECRET = "s3cr3t: with/special+chars&="  # exercises the form-encoding of Basic auth
+OTHER_CLIENT_ID = "other-client"
+OTHER_CLIENT_SECRET = "other-secret"
+PUBLIC_URL = "http://127.0.0.1:8000"  # the default SCEAU_PUBLIC_URL of the test settings
+REDIRECT_URI = f"{PUBLIC_URL}/oidc/retour/"
+POST_LOGOUT_URI = f"{PUBLIC_URL}/oidc/deconnecte/"
+SCOPES = ("openid", "given_name", "family_name", "birthdate", "email")
+
+
+@dataclass(frozen=True)
+class TestProvider:
+    issuer: str
+    client_id: str = CLIENT_ID
+    client_secret: str = CLIENT_SECRET
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def oidc_provider():
+    """Start `node provider.mjs PORT`, wait for its discovery document, stop it afterwards.
+
+    Fails (never skips) when Node.js or the provider's node_modules are missing.
+    """
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail(
+            "Node.js is missing: install it (Debian: apt-get install nodejs npm, Node >= 20), "
+            "then run `npm ci --prefix tests/oidc_provider` (make test does it)."
+        )
+    if not (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
+        pytest.fail(
+            "The test OpenID Connect provider is not installed: run "
+            "`npm ci --prefix tests/oidc_provider` (make test does it)."
+        )
+    port = _free_port()
+    issuer = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "OIDC_CLIENT_ID": CLIENT_ID,
+        "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "OIDC_REDIRECT_URI": REDIRECT_URI,
+        "OIDC_POST_LOGOUT_URI": POST_LOGOUT_URI,
+        "OIDC_OTHER_CLIENT_ID": OTHER_CLIENT_ID,
+        "OIDC_OTHER_CLIENT_SECRET": OTHER_CLIENT_SECRET,
+    }
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [node, "provider.mjs", str(port)],
+            cwd=PROVIDER_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    pytest.fail(f"the test provider stopped: {log.read().decode()[-2000:]}")
+                try:
+                    answer = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=2)
+                    if answer.status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail("the test provider did not answer within 20 seconds")
+                time.sleep(0.1)
+            yield TestProvider(issuer)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture
+def oidc(oidc_provider, settings):
+    """Sceau configured with the test provider (SCEAU_OIDC_* as the tests need them)."""
+    from sceau.identity import oidc as oidc_module
+
+    settings.CONFIG = dataclasses.replace(
+        settings.CONFIG,
+        oidc_issuer=oidc_provider.issuer,
+        oidc_client_id=CLIENT_ID,
+        oidc_client_secret=CLIENT_SECRET,
+        oidc_scopes=SCOPES,
+        oidc_acr_values="eidas1",
+        oidc_label="FranceConnect",
+        public_url=PUBLIC_URL,
+    )
+    oidc_module.clear_caches()
+    yield oidc_provider
+    oidc_module.clear_caches()
+
+
+class ProviderBrowser:
+    """The provider's side of a browser: follows redirects, fills the login form, and stops at
+    the redirect back to Sceau's callback (whose query it returns)."""
+
+    def __init__(self) -> None:
+        self.session = requests.Session()
+        self.logins = 0  # how many times the provider asked this browser to sign in
+
+    def authorize(
+        self, auth_url: str, login: str, acr: str = "eidas1", redirect_uri: str = REDIRECT_URI
+    ) -> dict[str, str]:
+        url = auth_url
+        for _ in range(12):
+            answer = self.session.get(url, allow_redirects=False, timeout=10)
+            if answer.status_code in (302, 303):
+                url = urljoin(url, answer.headers["Location"])
+            elif answer.status_code == 200 and 'name="login"' in answer.text:
+                action = re.search(r'action="([^"]+)"', answer.text).group(1)
+                answer = self.session.post(
+                    urljoin(url, action),
+                    data={"login": login, "acr": acr},
+                    allow_redirects=False,
+                    timeout=10,
+                )
+                assert answer.status_code in (302, 303), answer.text[:300]
+                self.logins += 1
+                url = urljoin(url, answer.headers["Location"])
+            else:
+                raise AssertionError(f"provider answered {answer.status_code}: {answer.text[:300]}")
+            if url.startswith(redirect_uri):
+                return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        raise AssertionError("too many redirects at the provider")
