@@ -352,3 +352,18 @@ def test_forged_headers_straight_to_gunicorn_are_ignored_and_journaled(chain):
     [entry] = chain.journal("identity:certificate:untrusted_header")
     assert entry["ip"] == "127.0.0.1"
     assert "X-SSL-CLIENT-CERT" in entry["headers"]
+
+
+def test_secrets_in_urls_reach_neither_access_log(chain):
+    """The e-mail verification token and an OpenID Connect code are masked by nginx's
+    sceau_redacted format and by gunicorn's redacting logger."""
+    token, code = "VerifTokenNeverLogged42", "OidcCodeNeverLogged77"
+    chain.curl(f"{chain.base}/creances/compte/verifier/{token}/")
+    chain.curl(f"{chain.base}/oidc/retour/?code={code}&state=StateNeverLogged")
+    time.sleep(0.5)  # let both servers flush their logs
+    nginx_log = (chain.root / "nginx" / "access.log").read_text(errors="replace")
+    app_log = (chain.root / "server.log").read_text(errors="replace")
+    assert "/creances/compte/verifier/[masque]/" in nginx_log
+    for secret in (token, code, "StateNeverLogged"):
+        assert secret not in nginx_log
+        assert secret not in app_log

@@ -86,6 +86,7 @@ def _journal_untrusted_certificate(request: HttpRequest, headers: list[str]) -> 
     address = request.META.get("REMOTE_ADDR", "") or "unknown"
     if not cache.add(f"sceau:untrusted-header:{address}", 1, timeout=UNTRUSTED_JOURNAL_SECONDS):
         return  # already journaled for this address within the minute
+    from sceau.core.serving import redact_url
     from sceau.journal.services import Actor, record
 
     record(
@@ -95,7 +96,7 @@ def _journal_untrusted_certificate(request: HttpRequest, headers: list[str]) -> 
         details={
             "ip": address,
             "headers": [h.removeprefix("HTTP_").replace("_", "-") for h in headers],
-            "path": request.path[:200],
+            "path": redact_url(request.path)[:200],  # never a secret path segment
         },
     )
 

@@ -8,6 +8,7 @@ prove is what production runs. This module does not import Django.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -28,6 +29,7 @@ server {
     listen [::]:80;
     server_name @SERVER_NAME@;
     server_tokens off;
+    access_log off;  # the request line may carry a secret (see log_format sceau_redacted)
     return 301 https://$host$request_uri;
 }
 """
@@ -51,6 +53,7 @@ class SiteOptions:
     max_upload_bytes: int = 200_000_000
     verify_depth: int = 2
     proxy_bind: str = ""  # source address towards gunicorn ("" lets the system choose)
+    access_log: str = "/var/log/nginx/sceau.access.log"  # format sceau_redacted: no secret
 
 
 def _template(name: str) -> str:
@@ -105,6 +108,7 @@ def render_site(options: SiteOptions) -> str:
             "VERIFY_DEPTH": str(int(options.verify_depth)),
             "MAX_BODY": str(int(options.max_upload_bytes) + UPLOAD_MARGIN_BYTES),
             "PROXY_BIND": proxy_bind,
+            "ACCESS_LOG": _word("access_log", options.access_log),
         },
     )
 
@@ -119,6 +123,7 @@ def render_local(options: SiteOptions, directory: Path, *, as_root: bool | None 
     """A complete nginx.conf running from ``directory`` (pid, logs, temporary files)."""
     if as_root is None:
         as_root = os.geteuid() == 0
+    options = dataclasses.replace(options, access_log=str(Path(directory) / "access.log"))
     site = "\n".join(("    " + line) if line else "" for line in render_site(options).splitlines())
     return _substitute(
         _template(LOCAL_TEMPLATE),
