@@ -147,7 +147,6 @@ def link(party: Party, identity: VerifiedIdentity, client_ip: str) -> tuple[Oidc
     A party has at most one identity per provider: another one must be unlinked first. Links
     left over from before a re-issue of the code are replaced.
     """
-    office_id, dossier_id = party.scope()
     with transaction.atomic():
         if party.credential is not None:
             AccessCredential.objects.select_for_update().filter(pk=party.credential.pk).first()
@@ -156,7 +155,7 @@ def link(party: Party, identity: VerifiedIdentity, client_ip: str) -> tuple[Oidc
             if existing.subject == identity.subject:
                 return existing, False
         if not current:
-            return _create_link(party, identity, client_ip, office_id, dossier_id), True
+            return _create_link(party, identity, client_ip), True
     # Refused: journaled on its own (the refusal must not roll back with the transaction).
     record_link_refused(party, "already_linked", client_ip, issuer=identity.issuer)
     raise Conflict(
@@ -169,8 +168,6 @@ def _create_link(
     party: Party,
     identity: VerifiedIdentity,
     client_ip: str,
-    office_id: int | None,
-    dossier_id: int | None,
 ) -> OidcIdentity:
     """(Inside the caller's transaction.)"""
     # Leftovers (made before a re-issue of the code) are dropped, then the link is made.
@@ -183,34 +180,25 @@ def _create_link(
         given_name=identity.given_name,
         family_name=identity.family_name,
     )
-    record(
-        party.actor(),
+    _journal(
+        party,
         "identity:oidc:linked",
-        object_kind=party.object_kind,
-        object_id=party.object_id,
-        office_id=office_id,
-        dossier_id=dossier_id,
-        details={"ip": client_ip, "issuer": identity.issuer, "subject": identity.subject},
+        {"ip": client_ip, "issuer": identity.issuer, "subject": identity.subject},
     )
     return created
 
 
 def unlink(party: Party, issuer: str, client_ip: str) -> bool:
     """Remove this party's identities of ``issuer``; whether there was one."""
-    office_id, dossier_id = party.scope()
     with transaction.atomic():
-        links = list(_links_of(party, issuer).select_for_update())
+        links = list(_links_of(party, issuer).select_for_update(of=("self",)))
         if not links:
             return False
         OidcIdentity.objects.filter(pk__in=[lk.pk for lk in links]).delete()
-        record(
-            party.actor(),
+        _journal(
+            party,
             "identity:oidc:unlinked",
-            object_kind=party.object_kind,
-            object_id=party.object_id,
-            office_id=office_id,
-            dossier_id=dossier_id,
-            details={
+            {
                 "ip": client_ip,
                 "issuer": issuer,
                 "subjects": sorted({lk.subject for lk in links}),
@@ -257,11 +245,10 @@ def record_login(identity: VerifiedIdentity, party: Party, client_ip: str) -> No
     Raises PermissionDenied if the link stopped being valid meanwhile (it is re-read under
     lock).
     """
-    office_id, dossier_id = party.scope()
     with transaction.atomic():
         link = (
             _links_of(party, identity.issuer)
-            .select_for_update()
+            .select_for_update(of=("self",))  # the joined rows may be NULL
             .filter(subject=identity.subject)
             .first()
         )
@@ -271,14 +258,10 @@ def record_login(identity: VerifiedIdentity, party: Party, client_ip: str) -> No
         link.given_name = identity.given_name or link.given_name
         link.family_name = identity.family_name or link.family_name
         link.save(update_fields=["last_login_at", "given_name", "family_name"])
-        record(
-            party.actor(),
+        _journal(
+            party,
             "identity:oidc:login_succeeded",
-            object_kind=party.object_kind,
-            object_id=party.object_id,
-            office_id=office_id,
-            dossier_id=dossier_id,
-            details={
+            {
                 "ip": client_ip,
                 "issuer": identity.issuer,
                 "subject": identity.subject,
@@ -306,6 +289,20 @@ def record_login_refused(identity: VerifiedIdentity, reason: str, client_ip: str
     )
 
 
+def _journal(party: Party, action: str, details: dict) -> None:
+    """One journal entry about ``party`` (its office and dossier), in the caller's transaction."""
+    office_id, dossier_id = party.scope()
+    record(
+        party.actor(),
+        action,
+        object_kind=party.object_kind,
+        object_id=party.object_id,
+        office_id=office_id,
+        dossier_id=dossier_id,
+        details=details,
+    )
+
+
 def record_callback_refused(reason: str, intent: str, client_ip: str) -> None:
     """A callback refused before any identity was established (state, provider's error,
     invalid token, unreachable provider).
@@ -326,18 +323,13 @@ def record_callback_refused(reason: str, intent: str, client_ip: str) -> None:
 
 
 def record_link_refused(party: Party, reason: str, client_ip: str, issuer: str = "") -> None:
-    office_id, dossier_id = party.scope()
     details = {"ip": client_ip, "reason": reason}
     if issuer:
         details["issuer"] = issuer
-    record(
-        party.actor(),
+    _journal(
+        party,
         "identity:oidc:link_refused",
-        object_kind=party.object_kind,
-        object_id=party.object_id,
-        office_id=office_id,
-        dossier_id=dossier_id,
-        details=details,
+        details,
     )
 
 
