@@ -50,6 +50,9 @@ def test_officer_session_ends_after_idle_time(officer_client, settings):
     answer = officer_client.get("/etude/")
     assert answer.status_code == 302 and "/connexion/" in answer["Location"]
     assert not Session.objects.filter(session_key=key).exists()  # gone on the server
+    page = officer_client.get(answer["Location"]).content.decode()
+    assert "Votre session a pris fin" in page  # said once, on the login page
+    assert "Votre session a pris fin" not in officer_client.get("/connexion/").content.decode()
 
 
 def test_officer_session_has_an_absolute_limit_despite_activity(officer_client, settings):

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 
 STARTED_KEY = "sceau_started_at"
 SEEN_KEY = "sceau_seen_at"
+EXPIRED_KEY = "sceau_session_expired"  # set in the fresh session: the next page says why
 HOLDER_KEY = "sceau_holder_credential"  # kept in step with identity.auth.HOLDER_SESSION_KEY
 
 
@@ -70,7 +71,7 @@ class SessionLimitsMiddleware:
         if session is not None and (signed_in or session.get(HOLDER_KEY) is not None):
             if expired(session):
                 logout(request)  # flushes the server-side record and gives a new empty session
-                request.sceau_session_expired = True
+                request.session[EXPIRED_KEY] = True
             else:
                 session[SEEN_KEY] = time.time()
         return self.get_response(request)
