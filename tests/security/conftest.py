@@ -67,7 +67,17 @@ def exercise(client, method: str, url: str, body: dict | None, api: bool):
     return result["answer"], result["body"]
 
 
-def check_role(world, role: str, table: dict, routes: dict, clients: dict, api: bool) -> list:
+def check_role(
+    world,
+    role: str,
+    table: dict,
+    routes: dict,
+    clients: dict,
+    api: bool,
+    allowed_must_pass: bool = True,
+) -> list:
+    """Every endpoint of ``table`` as ``role``: refusals, leaks, server errors, and the headers
+    every answer must carry (no-store: nothing personal stays in a cache; the CSP)."""
     problems = []
     for key, rule in sorted(table.items()):
         if key not in routes:
@@ -82,10 +92,19 @@ def check_role(world, role: str, table: dict, routes: dict, clients: dict, api: 
                 problems.append(f"{where}: server error")
             elif answer.status_code == 405:
                 problems.append(f"{where}: method not allowed, fix the classification")
-            elif role in rule.allowed and is_refusal(answer) and rule.allowed != set(FOREIGN):
+            elif (
+                allowed_must_pass
+                and role in rule.allowed
+                and is_refusal(answer)
+                and rule.allowed != set(FOREIGN)
+            ):
                 problems.append(f"{where}: refused to an allowed role")
             elif role not in rule.allowed and not is_refusal(answer, role):
                 problems.append(f"{where}: NOT refused")
+            if answer.get("Cache-Control") != "no-store":
+                problems.append(f"{where}: Cache-Control {answer.get('Cache-Control')!r}")
+            if "frame-ancestors 'none'" not in answer.get("Content-Security-Policy", ""):
+                problems.append(f"{where}: no strict Content-Security-Policy")
             for mark in FOREIGN[role]:
                 if mark.encode() in body:
                     problems.append(f"{where}: shows {mark!r}")

@@ -54,3 +54,19 @@ def test_pages(matrix_world, role):
 def test_api(matrix_world, role):
     problems = check_role(matrix_world, role, API, api_endpoints(), matrix_world.api, api=True)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_refuses_the_session_cookies_of_other_roles(matrix_world, role):
+    """The API authenticates by Bearer token: a browser session (which a forged cross-site
+    request would carry) must never open an operation the role may not use."""
+    problems = check_role(
+        matrix_world,
+        role,
+        API,
+        api_endpoints(),
+        matrix_world.web,
+        api=True,
+        allowed_must_pass=False,
+    )
+    assert not problems, "\n".join(problems)

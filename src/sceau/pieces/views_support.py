@@ -64,5 +64,7 @@ def document_response(opened: services.OpenedDocument, attachment: bool) -> Stre
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     # A document shown inline gets a sandboxed origin: no script may run in its context.
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    response["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; img-src 'self'; frame-ancestors 'none'"
+    )
     return response
