@@ -65,7 +65,7 @@ def other_creditor() -> User:
 # --- accounts ------------------------------------------------------------------------------
 
 
-def test_registration_shows_the_totp_secret_and_mails_a_link_then_login_lands_on_creances(db):
+def test_registration_mails_a_link_whose_page_shows_the_totp_key_once_then_login_works(db):
     client = Client()
     assert client.get("/creances/compte/inscription/").status_code == 200
     answer = client.post(
@@ -78,21 +78,30 @@ def test_registration_shows_the_totp_secret_and_mails_a_link_then_login_lands_on
     )
     assert answer.status_code == 200, page(answer)
     user = User.objects.get(email="jeanne@test.fr")
-    html = page(answer)
     assert user.role == User.CREDITOR and user.email_verified_at is None
-    assert user.totp_secret[:4] in html and "otpauth://totp/" in html
+    assert user.totp_secret[:4] not in page(answer)  # the key comes after verification
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["jeanne@test.fr"]
     link = re.search(r"https?://\S+/creances/compte/verifier/(\S+)/", mail.outbox[0].body)
     assert link, mail.outbox[0].body
+    url = f"/creances/compte/verifier/{link.group(1)}/"
     # Before verification the login is refused with the generic answer.
     refused = Client().post(
         "/connexion/",
         {"email": "jeanne@test.fr", "password": "pw-jeanne-123456", "otp": otp_for(user)},
     )
     assert refused.status_code == 401
-    verified = Client().get(f"/creances/compte/verifier/{link.group(1)}/")
-    assert verified.status_code == 200 and "vérifiée" in page(verified)
-    bad = Client().get("/creances/compte/verifier/nimporte-quoi/")
+    # Opening the link (as a mail scanner would) verifies nothing and shows no key.
+    opened = Client().get(url)
+    assert opened.status_code == 200 and user.totp_secret[:4] not in page(opened)
+    user.refresh_from_db()
+    assert user.email_verified_at is None
+    verified = Client().post(url)
+    html = page(verified)
+    assert verified.status_code == 200 and "activé" in html
+    assert user.totp_secret[:4] in html and "otpauth://totp/" in html
+    again = page(Client().post(url))
+    assert "déjà actif" in again and user.totp_secret[:4] not in again  # shown once
+    bad = Client().post("/creances/compte/verifier/nimporte-quoi/")
     assert bad.status_code == 401 and "invalide" in page(bad)
     login = Client().post(
         "/connexion/",
@@ -101,19 +110,37 @@ def test_registration_shows_the_totp_secret_and_mails_a_link_then_login_lands_on
     assert login.status_code == 302 and login["Location"] == "/creances/"
 
 
-def test_registration_refuses_a_weak_password_and_a_taken_address(cast):
-    client = Client()
-    weak = client.post(
+def test_registration_refuses_a_weak_password(db):
+    weak = Client().post(
         "/creances/compte/inscription/",
         {"full_name": "X", "email": "x@test.fr", "password": "court"},
     )
     assert weak.status_code == 401 and 'role="alert"' in page(weak)
-    taken = client.post(
-        "/creances/compte/inscription/",
-        {"full_name": "X", "email": cast.creditor.email, "password": "pw-creditor-999999"},
-    )
-    assert taken.status_code == 401 and "existe déjà" in page(taken)
     assert not User.objects.filter(email="x@test.fr").exists()
+
+
+def test_registration_never_tells_whether_an_address_has_an_account(cast):
+    """ANSSI R14: a taken address gets the same page; its owner gets a mail instead."""
+
+    def register(email: str) -> str:
+        answer = Client().post(
+            "/creances/compte/inscription/",
+            {"full_name": "Quelqu'un", "email": email, "password": "pw-someone-999999"},
+        )
+        assert answer.status_code == 200
+        return page(answer).replace(email, "EMAIL")
+
+    before = User.objects.count()
+    taken = register(cast.creditor.email)
+    free = register("libre@test.fr")
+    assert taken == free
+    assert User.objects.count() == before + 1  # only the free address got an account
+    owner_mail, new_mail = mail.outbox[-2], mail.outbox[-1]
+    assert owner_mail.to == [cast.creditor.email] and "déjà un compte" in owner_mail.subject
+    assert "/verifier/" not in owner_mail.body
+    assert new_mail.to == ["libre@test.fr"] and "/verifier/" in new_mail.body
+    cast.creditor.refresh_from_db()
+    assert cast.creditor.check_password("pw-creditor-123456")  # nothing changed for the owner
 
 
 # --- who may see what ----------------------------------------------------------------------

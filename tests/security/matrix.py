@@ -96,7 +96,7 @@ WEB: dict[str, Rule] = {
     "pieces:access_login": rule(PUBLIC),
     "pieces:access_logout": rule(PUBLIC, POST),
     "creances:register": rule(PUBLIC),
-    "creances:verify": rule(PUBLIC, token="bad_token"),
+    "creances:verify": rule(PUBLIC, ("GET", "POST"), token="bad_token"),
     # Mes Pièces, the office side: office 1's objects
     "pieces:dossiers": rule(OFFICERS),
     "pieces:dossier_create": rule(OFFICERS),

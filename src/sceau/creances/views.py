@@ -87,7 +87,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                user = support.register_creditor(
+                support.register_creditor(
                     form.cleaned_data["full_name"],
                     form.cleaned_data["email"],
                     form.cleaned_data["password"],
@@ -95,27 +95,30 @@ def register(request: HttpRequest) -> HttpResponse:
             except SceauError as exc:
                 error, status = exc.message, exc.status
             else:
+                # The same page whether the address was free or taken (ANSSI R14).
                 return render(
-                    request,
-                    "creances/registered.html",
-                    {
-                        "account": user,
-                        "secret": support.grouped_secret(user.totp_secret),
-                        "uri": support.otpauth_uri(user),
-                    },
+                    request, "creances/registered.html", {"email": form.cleaned_data["email"]}
                 )
         else:
             error, status = "Remplissez les trois champs (adresse électronique valide).", 400
     return render(request, "creances/register.html", {"form": form, "error": error}, status=status)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners that open links must not use up the one display of
+    the TOTP key); POST activates the account and shows the key, once."""
+    if request.method == "GET":
+        return render(request, "creances/verify.html", {})
     try:
         user = identity.verify_email(token)
     except SceauError as exc:
         return render_error(request, exc, back="/creances/compte/inscription/")
-    return render(request, "creances/verified.html", {"account": user})
+    context = {"account": user, "first": user.just_verified}
+    if user.just_verified:
+        context["secret"] = support.grouped_secret(user.totp_secret)
+        context["uri"] = support.otpauth_uri(user)
+    return render(request, "creances/verified.html", context)
 
 
 # --- the creditor --------------------------------------------------------------------------

@@ -13,17 +13,19 @@ from urllib.parse import quote
 
 import pyotp
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 
-from sceau.core.errors import Conflict, SceauError
+from sceau.core.errors import AuthenticationFailed, Conflict, SceauError
 from sceau.creances import machine, services
 from sceau.creances.models import Claim, Consent, Message
 from sceau.identity import services as identity
 from sceau.identity.models import User
 from sceau.journal.models import JournalEntry
+from sceau.journal.services import Actor, record
 from sceau.pieces.views_support import repr_digest
 
 OUTCOME_LABELS = {
@@ -104,25 +106,61 @@ def verification_link(token: str) -> str:
     return f"{settings.CONFIG.public_url}/creances/compte/verifier/{token}/"
 
 
-def register_creditor(full_name: str, email: str, password: str) -> User:
-    """Create the account and send the verification link; nothing is kept if the mail fails."""
+def register_creditor(full_name: str, email: str, password: str) -> None:
+    """Create the account and mail the verification link; nothing is kept if the mail fails.
+
+    The answer never tells whether the address already has an account (ANSSI R14): for a
+    taken address the same page follows, the password is hashed all the same (same time), and
+    the mail goes to that address's owner, saying an account exists. The TOTP key is shown only
+    after the address is verified, so this page holds nothing that differs between the two.
+    """
     try:
         with transaction.atomic():
-            user, token = identity.register_creditor(email, full_name, password)
+            try:
+                user, token = identity.register_creditor(email, full_name, password)
+            except AuthenticationFailed as exc:
+                if exc.code != "account_exists":
+                    raise
+                make_password(password)  # the time a new account would have taken
+                _mail_existing_account(email)
+                return
             send_mail(
                 "Sceau — Petites créances : vérifiez votre adresse électronique",
                 f"Bonjour {user.full_name},\n\n"
                 "Pour activer votre compte de créancier sur la plateforme Petites créances, "
                 f"ouvrez ce lien dans les 48 heures :\n\n{verification_link(token)}\n\n"
-                "Vous vous connecterez ensuite avec votre adresse, votre mot de passe et le code "
-                "de votre application d'authentification.\n\n"
+                "La page qui s'ouvre vous donnera la clé de votre application "
+                "d'authentification ; vous vous connecterez ensuite avec votre adresse, votre mot "
+                "de passe et le code de cette application.\n\n"
                 "Si vous n'êtes pas à l'origine de cette inscription, ignorez ce message.",
                 None,
                 [user.email],
             )
     except (OSError, smtplib.SMTPException):
         raise MailNotSent() from None
-    return user
+
+
+def _mail_existing_account(email: str) -> None:
+    """Tell the owner of a taken address that someone tried to register it (journaled)."""
+    user = User.objects.filter(email=email.strip().lower()).first()
+    if user is None:
+        return
+    record(
+        Actor("anonymous"),
+        "identity:creditor:registration_of_existing_address",
+        object_kind="user",
+        object_id=user.pk,
+    )
+    send_mail(
+        "Sceau — Petites créances : vous avez déjà un compte",
+        "Bonjour,\n\n"
+        "Quelqu'un (peut-être vous) a demandé à créer un compte de créancier avec cette adresse, "
+        "qui en a déjà un. Aucun nouveau compte n'a été créé.\n\n"
+        f"Pour vous connecter : {settings.CONFIG.public_url}/connexion/\n\n"
+        "Si vous n'êtes pas à l'origine de cette demande, vous n'avez rien à faire.",
+        None,
+        [user.email],
+    )
 
 
 def otpauth_uri(user: User) -> str:

@@ -356,6 +356,8 @@ def register_creditor(email: str, full_name: str, password: str) -> tuple[User, 
 
 
 def verify_email(token: str) -> User:
+    """Activate the account of a verification link; ``user.just_verified`` says whether this
+    call did it (the first time) or the address was already verified."""
     from django.core import signing
 
     try:
@@ -368,7 +370,9 @@ def verify_email(token: str) -> User:
     user = User.objects.filter(pk=data["user"], email=data["email"]).first()
     if user is None:
         raise AuthenticationFailed("Compte introuvable.", code="bad_verification_link")
+    user.just_verified = False
     if user.email_verified_at is None:
+        user.just_verified = True
         with transaction.atomic():
             user.email_verified_at = timezone.now()
             user.save(update_fields=["email_verified_at"])
