@@ -199,3 +199,23 @@ def test_production_refuses_to_start_while_a_setting_is_unsafe(tmp_path, change)
         assert "refuses to start" in done.stderr
         for name in change:
             assert name in done.stderr
+
+
+def test_reset_totp_gives_a_new_key_once_and_refuses_an_unknown_account(demo):
+    data_dir, data, db = demo
+    email = data["creditor"]["email"]
+    done = run(data_dir, "accounts", "reset-totp", email, env_extra=db)
+    assert done.returncode == 0, done.stderr
+    new = done.stdout.strip().rsplit(" ", 1)[-1]
+    assert len(new) == 32 and new != data["creditor"]["totp_secret"]
+    journal = run(
+        data_dir,
+        "shell",
+        "-c",
+        "from sceau.journal.models import JournalEntry as E; "
+        "print(E.objects.filter(action='identity:creditor:totp_reset').count())",
+        env_extra=db,
+    )
+    assert journal.stdout.strip().splitlines()[-1] == "1"
+    unknown = run(data_dir, "accounts", "reset-totp", "nobody@nowhere.test", env_extra=db)
+    assert unknown.returncode == 2 and "nobody@nowhere.test" in unknown.stderr

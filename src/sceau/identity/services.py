@@ -73,6 +73,22 @@ def create_officer(
     return user
 
 
+def reset_totp(user: User, actor: Actor | None = None) -> str:
+    """Give ``user`` a new TOTP key (the old one stops working at once); return it, to be
+    shown once. For an operator, after checking the person's identity out of band."""
+    with transaction.atomic():
+        user.totp_secret = pyotp.random_base32()
+        user.save(update_fields=["totp_secret"])
+        record(
+            actor or Actor.system(),
+            f"identity:{user.role}:totp_reset",
+            object_kind="user",
+            object_id=user.pk,
+            office_id=user.office_id,
+        )
+    return user.totp_secret
+
+
 def _verify_totp(user: User, otp: str) -> bool:
     otp = (otp or "").replace(" ", "")
     if not otp.isdigit() or len(otp) != 6:

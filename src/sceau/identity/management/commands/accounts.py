@@ -18,7 +18,7 @@ class Command(BaseCommand):
         "add-office NAME ADDRESS | add-officer OFFICE_ID EMAIL FULL_NAME | "
         "add-auditor EMAIL NAME | issue-token EMAIL NAME | revoke-token TOKEN_ID | "
         "add-certificate --email EMAIL --cert FILE.pem | revoke-certificate --fingerprint SHA256 | "
-        "list"
+        "reset-totp EMAIL | list"
     )
 
     def add_arguments(self, parser) -> None:
@@ -49,6 +49,8 @@ class Command(BaseCommand):
         add_cert.add_argument("--cert", required=True, metavar="FILE.pem", help="PEM or DER")
         revoke_cert = sub.add_parser("revoke-certificate")
         revoke_cert.add_argument("--fingerprint", required=True, metavar="SHA256")
+        reset = sub.add_parser("reset-totp", help="a new TOTP key for a lost authenticator")
+        reset.add_argument("email")
         sub.add_parser("list")
 
     def handle(self, *args, action: str, **opts) -> None:
@@ -97,6 +99,18 @@ class Command(BaseCommand):
             raise CommandError(f"no token {token_id}.", returncode=2)
         services.revoke_api_token(token.user, token.pk)
         self.stdout.write(f"jeton {token_id} révoqué")
+
+    def do_reset_totp(self, email: str, **_) -> None:
+        user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
+        if user is None:
+            raise CommandError(
+                f"no active account {email}: see `sceau accounts list`.", returncode=2
+            )
+        secret = services.reset_totp(user)
+        self.stdout.write(
+            f"nouvelle clé TOTP de {user.email} (l'ancienne ne fonctionne plus ; à transmettre "
+            f"par un canal sûr, une seule fois) : {secret}"
+        )
 
     def do_add_certificate(self, email: str, cert: str, **_) -> None:
         user = User.objects.filter(email=email.strip().lower()).first()
