@@ -14,7 +14,15 @@ import tempfile
 if "SCEAU_DATA_DIR" not in os.environ:
     _dir = tempfile.mkdtemp(prefix="sceau-test-")
     os.environ["SCEAU_DATA_DIR"] = _dir
+    os.environ["SCEAU_TEST_DATA_ROOT"] = _dir
     atexit.register(shutil.rmtree, _dir, True)
+
+# Each xdist worker works in its own sub-directory (blob store, keyring, PKI), as it has its own
+# database: a test that lists the blob store must not see another worker's files.
+_worker_name = os.environ.get("PYTEST_XDIST_WORKER", "")
+_root = os.environ.get("SCEAU_TEST_DATA_ROOT", "")
+if _worker_name and _root and os.environ.get("SCEAU_DATA_DIR") == _root:
+    os.environ["SCEAU_DATA_DIR"] = os.path.join(_root, _worker_name)
 os.environ.setdefault("SCEAU_PUBLIC_URL", "http://testserver")
 os.environ.setdefault("SCEAU_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
