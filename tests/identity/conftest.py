@@ -79,7 +79,7 @@ def oidc_provider():
             stderr=subprocess.STDOUT,
         )
         try:
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60  # a loaded CI machine starts Node slowly
             while True:
                 if proc.poll() is not None:
                     log.seek(0)
@@ -91,7 +91,11 @@ def oidc_provider():
                 except requests.RequestException:
                     pass
                 if time.monotonic() > deadline:
-                    pytest.fail("the test provider did not answer within 20 seconds")
+                    log.seek(0)
+                    pytest.fail(
+                        "the test provider did not answer within 60 seconds:\n"
+                        + log.read().decode()[-2000:]
+                    )
                 time.sleep(0.1)
             yield TestProvider(issuer)
         finally:
