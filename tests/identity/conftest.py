@@ -59,8 +59,6 @@ def oidc_provider():
             "The test OpenID Connect provider is not installed: run "
             "`npm ci --prefix tests/oidc_provider` (make test does it)."
         )
-    port = _free_port()
-    issuer = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "OIDC_CLIENT_ID": CLIENT_ID,
@@ -71,32 +69,17 @@ def oidc_provider():
         "OIDC_OTHER_CLIENT_SECRET": OTHER_CLIENT_SECRET,
     }
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(
-            [node, "provider.mjs", str(port)],
-            cwd=PROVIDER_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        proc, issuer = None, ""
+        # A port found free may be taken before Node binds it (another worker, another
+        # process): Node then exits at once, and we try again on another port.
+        for _attempt in range(3):
+            proc, issuer = _start_provider(node, env, log)
+            if proc is not None:
+                break
+        if proc is None:
+            log.seek(0)
+            pytest.fail(f"the test provider did not start: {log.read().decode()[-2000:]}")
         try:
-            deadline = time.monotonic() + 60  # a loaded CI machine starts Node slowly
-            while True:
-                if proc.poll() is not None:
-                    log.seek(0)
-                    pytest.fail(f"the test provider stopped: {log.read().decode()[-2000:]}")
-                try:
-                    answer = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=2)
-                    if answer.status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail(
-                        "the test provider did not answer within 60 seconds:\n"
-                        + log.read().decode()[-2000:]
-                    )
-                time.sleep(0.1)
             yield TestProvider(issuer)
         finally:
             proc.terminate()
@@ -105,6 +88,39 @@ def oidc_provider():
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def _start_provider(node: str, env: dict, log) -> tuple[subprocess.Popen | None, str]:
+    """Start the provider on a free port; (process, issuer) once its discovery answers, or
+    (None, "") if it exited (the port was taken). Fails after 60 s without an answer."""
+    port = _free_port()
+    issuer = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [node, "provider.mjs", str(port)],
+        cwd=PROVIDER_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60  # a loaded CI machine starts Node slowly
+    while True:
+        if proc.poll() is not None:
+            return None, ""
+        try:
+            answer = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=2)
+            if answer.status_code == 200 and answer.json().get("issuer") == issuer:
+                return proc, issuer
+        except (requests.RequestException, ValueError):
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            log.seek(0)
+            pytest.fail(
+                "the test provider did not answer within 60 seconds:\n"
+                + log.read().decode()[-2000:]
+            )
+        time.sleep(0.1)
 
 
 @pytest.fixture

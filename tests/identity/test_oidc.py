@@ -862,7 +862,15 @@ def test_logout_ends_the_provider_session_too(world, oidc):
     browser = ProviderBrowser()
     fresh = Client()
     assert flow(fresh, "/oidc/connexion/", name, browser)["Location"] == "/acces/dossier/"
-    id_token = fresh.session["sceau_oidc_id_token"]
+    from django.contrib.sessions.models import Session
+
+    from sceau.identity.sessions import open_from_session
+
+    session = fresh.session
+    id_token = open_from_session(session, session["sceau_oidc_id_token"])
+    assert id_token and id_token.count(".") == 2  # a JWT, kept encrypted in the session record
+    record = Session.objects.get(session_key=session.session_key).session_data
+    assert id_token not in str(session.decode(record)) and id_token not in record
     answer = fresh.post("/acces/deconnexion/")
     assert answer.status_code == 302
     target = answer["Location"]

@@ -75,3 +75,55 @@ class SessionLimitsMiddleware:
             else:
                 session[SEEN_KEY] = time.time()
         return self.get_response(request)
+
+
+# --- secrets kept in a session ---------------------------------------------------------------
+# The session record lives in the database: a secret that must stay in it (the OpenID Connect
+# ID token, sent back to the provider at logout) is kept encrypted there, with a key derived
+# from SCEAU_SECRET_KEY (AES-256-GCM, the session key as associated data, so a sealed value
+# copied into another session does not open).
+
+_SESSION_SEAL_INFO = b"sceau session secrets v1"
+
+
+def _session_key() -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_SESSION_SEAL_INFO).derive(
+        settings.SECRET_KEY.encode()
+    )
+
+
+def seal_for_session(session, value: str) -> str:
+    """``value`` encrypted for this session (base64url text)."""
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if session.session_key is None:
+        session.save()  # the key is the associated data: it must exist first
+    nonce = os.urandom(12)
+    sealed = AESGCM(_session_key()).encrypt(nonce, value.encode(), session.session_key.encode())
+    return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def open_from_session(session, sealed: str | None) -> str | None:
+    """The value of :func:`seal_for_session`, or None if absent or not sealed for it."""
+    import base64
+
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if not sealed or session.session_key is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(sealed.encode())
+        return (
+            AESGCM(_session_key())
+            .decrypt(raw[:12], raw[12:], session.session_key.encode())
+            .decode()
+        )
+    except (InvalidTag, ValueError):
+        return None

@@ -36,6 +36,7 @@ from sceau.identity.oidc import (
     ProviderSettings,
     VerifiedIdentity,
 )
+from sceau.identity.sessions import open_from_session, seal_for_session
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +259,7 @@ def _finish_login(
         "given_name": identity.given_name,
         "family_name": identity.family_name,
         "acr": identity.acr,
-        "id_token": identity.id_token,
+        "id_token": seal_for_session(request.session, identity.id_token),
         "created": time.time(),
     }
     return redirect("oidc_choose")
@@ -277,7 +278,8 @@ def _sign_in(
         login(request, party.user, backend="django.contrib.auth.backends.ModelBackend")
     else:
         start_holder_session(request, party.credential)
-    request.session[ID_TOKEN_KEY] = identity.id_token  # for the provider's logout only
+    # for the provider's logout only, encrypted in the session record
+    request.session[ID_TOKEN_KEY] = seal_for_session(request.session, identity.id_token)
     return redirect(party.home())
 
 
@@ -307,7 +309,7 @@ def oidc_choose(request: HttpRequest) -> HttpResponse:
         birthdate="",
         email="",
         acr=data["acr"],
-        id_token=data["id_token"],
+        id_token=open_from_session(request.session, data["id_token"]) or "",
     )
     if identity.issuer != client.provider.issuer:
         request.session.pop(CHOICE_KEY, None)
@@ -348,7 +350,7 @@ def oidc_choose(request: HttpRequest) -> HttpResponse:
 def provider_logout_url(request: HttpRequest) -> str | None:
     """Where to send the browser to end the provider's session too (RP-initiated logout), if
     this session was opened with the provider. Read it before flushing the session."""
-    id_token = request.session.get(ID_TOKEN_KEY)
+    id_token = open_from_session(request.session, request.session.get(ID_TOKEN_KEY))
     provider = provider_settings()
     if not id_token or provider is None:
         return None
