@@ -46,7 +46,7 @@ from sceau.core import http as core_http
 from sceau.core.errors import Conflict, NotFound, SceauError
 from sceau.core.proxy import CLIENT_CERT, CLIENT_VERIFY, proxy_header
 from sceau.identity.models import OfficerCertificate, User
-from sceau.identity.services import officer_actor
+from sceau.identity.services import officer_actor, record_login_succeeded
 from sceau.journal.services import Actor, record
 
 SESSION_FINGERPRINT_KEY = "sceau_certificate_fingerprint"
@@ -325,15 +325,7 @@ def authenticate_certificate(
     except CertificateRefused as exc:
         journal_refusal(exc, client_ip)
         raise
-    user = row.user
-    record(
-        officer_actor(user),
-        "identity:officer:login_succeeded",
-        object_kind="user",
-        object_id=user.pk,
-        office_id=user.office_id,
-        details={"ip": client_ip, "method": "certificate", "fingerprint": row.fingerprint},
-    )
+    record_login_succeeded(row.user, client_ip, method="certificate", fingerprint=row.fingerprint)
     return row
 
 

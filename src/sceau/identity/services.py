@@ -89,6 +89,18 @@ def reset_totp(user: User, actor: Actor | None = None) -> str:
     return user.totp_secret
 
 
+def record_login_succeeded(user: User, client_ip: str, **details: str) -> None:
+    """Journal an account's sign-in (password+TOTP, or ``method=certificate``)."""
+    record(
+        officer_actor(user),
+        "identity:officer:login_succeeded",
+        object_kind="user",
+        object_id=user.pk,
+        office_id=user.office_id,
+        details={"ip": client_ip, **details},
+    )
+
+
 def _verify_totp(user: User, otp: str) -> bool:
     otp = (otp or "").replace(" ", "")
     if not otp.isdigit() or len(otp) != 6:
@@ -124,14 +136,7 @@ def authenticate_officer(email: str, password: str, otp: str, client_ip: str) ->
     )
     if user and password_ok and _verify_totp(user, otp) and method_ok:
         throttle.success(keys[:1])
-        record(
-            officer_actor(user),
-            "identity:officer:login_succeeded",
-            object_kind="user",
-            object_id=user.pk,
-            office_id=user.office_id,
-            details={"ip": client_ip},
-        )
+        record_login_succeeded(user, client_ip)
         return user
     throttle.failure(keys)
     details = {"ip": client_ip}
