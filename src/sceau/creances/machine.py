@@ -28,6 +28,7 @@ from sceau.core.errors import Conflict, PermissionDenied
 from sceau.creances import rules
 from sceau.creances.models import Claim, Proposal
 from sceau.identity.models import Office, User
+from sceau.journal.models import JournalEntry
 from sceau.journal.services import Actor, record
 from sceau.pieces.errors import InvalidInput
 
@@ -77,16 +78,22 @@ def _require(claim: Claim, *states: str, doing: str) -> None:
         )
 
 
-def _log(actor: Actor, claim: Claim, action: str, **details) -> int:
-    entry = record(
+def record_claim(actor: Actor, claim: Claim, action: str, details: dict) -> JournalEntry:
+    """The journal entry of an operation on ``claim`` (its office), in the caller's transaction."""
+    return record(
         actor,
-        f"creances:claim:{action}",
+        action,
         object_kind="claim",
         object_id=claim.pk,
         office_id=claim.office_id,
-        details={"state": claim.state, **details},
+        details=details,
     )
-    return entry.index
+
+
+def _log(actor: Actor, claim: Claim, action: str, **details) -> int:
+    return record_claim(
+        actor, claim, f"creances:claim:{action}", {"state": claim.state, **details}
+    ).index
 
 
 def officer_actor(user: User) -> Actor:

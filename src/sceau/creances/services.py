@@ -185,13 +185,11 @@ def invite(user: User, claim: Claim, sent_on: date, channel: str) -> Invitation:
         claim = machine.record_invitation(user, claim, sent_on, channel)
         _, issued = identity.issue_credential(HOLDER_KIND, claim.pk)
         pdf = documents.render_invitation_pdf(facts(claim, issued))
-        index = record(
+        index = machine.record_claim(
             machine.officer_actor(user),
+            claim,
             "creances:invitation:issued",
-            object_kind="claim",
-            object_id=claim.pk,
-            office_id=claim.office_id,
-            details={
+            {
                 "identifier": issued.identifier,
                 "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
             },
@@ -213,13 +211,11 @@ def record_access(claim: Claim, party: str, client_ip: str) -> bool:
     name = claim.creditor_name if party == "creditor" else claim.debtor_name
     with transaction.atomic():
         first = not Consent.objects.filter(claim=claim, party=party).exists()
-        entry = record(
+        entry = machine.record_claim(
             Actor(party, str(claim.pk), name),
+            claim,
             "creances:party:first_access" if first else "creances:party:access",
-            object_kind="claim",
-            object_id=claim.pk,
-            office_id=claim.office_id,
-            details={"ip": client_ip, "party": party},
+            {"ip": client_ip, "party": party},
         )
         if first:
             Consent.objects.create(
@@ -342,13 +338,11 @@ def reissue_debtor_code(user: User, claim: Claim) -> identity.IssuedCredential:
         raise machine.TransitionRefused("Le débiteur n'a pas encore été invité.")
     with transaction.atomic():
         _, issued = identity.issue_credential(HOLDER_KIND, claim.pk)
-        record(
+        machine.record_claim(
             machine.officer_actor(user),
+            claim,
             "creances:credential:reissued",
-            object_kind="claim",
-            object_id=claim.pk,
-            office_id=claim.office_id,
-            details={"identifier": issued.identifier},
+            {"identifier": issued.identifier},
         )
     return issued
 
@@ -487,13 +481,11 @@ def record_outcome(user: User, claim: Claim, outcome: str, signing_secret: str) 
             )
             fields.append("title_pdf")
         claim.save(update_fields=fields)
-        index = record(
+        index = machine.record_claim(
             machine.officer_actor(user),
+            claim,
             "creances:claim:documents_signed",
-            object_kind="claim",
-            object_id=claim.pk,
-            office_id=claim.office_id,
-            details={
+            {
                 "record_sha256": hashlib.sha256(claim.record_pdf).hexdigest(),
                 "title_sha256": hashlib.sha256(claim.title_pdf).hexdigest()
                 if claim.title_pdf
