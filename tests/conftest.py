@@ -141,3 +141,24 @@ def standard_fonts():
     finally:
         pdfkit.FONT_DIRS = saved
         pdfkit.fonts.cache_clear()
+
+
+def safe_production_env(tmp_path) -> dict[str, str]:
+    """An environment production mode accepts (sceau.config.deploy_problems finds nothing);
+    tests change one variable at a time to see it refused."""
+    roots = tmp_path / "roots.pem"
+    roots.write_text("-----BEGIN CERTIFICATE-----\n")
+    return {
+        "SCEAU_PRODUCTION": "true",
+        "SCEAU_SECRET_KEY": "Zq3-xY7_pL0!" * 5,
+        "SCEAU_HTTPS": "true",
+        "SCEAU_PUBLIC_URL": "https://mespieces.example",
+        "SCEAU_ALLOWED_HOSTS": "mespieces.example",
+        "DATABASE_URL": "postgresql://sceau@db.invalid/sceau",
+        "SCEAU_CACHE_URL": "redis://cache.invalid:6379/0",
+        "SCEAU_EMAIL": "smtp",
+        "SCEAU_TSA_URL": "https://tsa.example/tsp",
+        "SCEAU_TSA_ROOTS": str(roots),
+        "SCEAU_TSA_QUALIFIED": "true",
+        "SCEAU_TRUSTED_PROXIES": "10.0.0.5",
+    }

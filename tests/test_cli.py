@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.conftest import safe_production_env
 
 SCEAU = str(Path(sys.executable).with_name("sceau"))
 
@@ -144,25 +145,6 @@ def test_accounts_command(demo):
     assert missing.returncode == 2 and "999" in missing.stderr
 
 
-def _production_env(tmp_path: Path) -> dict:
-    roots = tmp_path / "roots.pem"
-    roots.write_text("-----BEGIN CERTIFICATE-----\n")
-    return {
-        "SCEAU_PRODUCTION": "true",
-        "SCEAU_SECRET_KEY": "Zq3-xY7_pL0!" * 5,
-        "SCEAU_HTTPS": "true",
-        "SCEAU_PUBLIC_URL": "https://mespieces.example",
-        "SCEAU_ALLOWED_HOSTS": "mespieces.example",
-        "DATABASE_URL": "postgresql://sceau@db.invalid/sceau",
-        "SCEAU_CACHE_URL": "redis://cache.invalid:6379/0",
-        "SCEAU_EMAIL": "smtp",
-        "SCEAU_TSA_URL": "https://tsa.example/tsp",
-        "SCEAU_TSA_ROOTS": str(roots),
-        "SCEAU_TSA_QUALIFIED": "true",
-        "SCEAU_TRUSTED_PROXIES": "10.0.0.5",
-    }
-
-
 def test_check_deploy_lists_every_unsafe_setting_of_a_development_set_up(tmp_path):
     done = run(tmp_path / "data", "check", "--deploy")
     assert done.returncode == 1
@@ -179,7 +161,7 @@ def test_check_deploy_lists_every_unsafe_setting_of_a_development_set_up(tmp_pat
 
 
 def test_check_deploy_passes_a_safe_production_set_up(tmp_path):
-    done = run(tmp_path / "data", "check", "--deploy", env_extra=_production_env(tmp_path))
+    done = run(tmp_path / "data", "check", "--deploy", env_extra=safe_production_env(tmp_path))
     assert done.returncode == 0, done.stderr
     assert "sceau.E" not in done.stdout + done.stderr
 
@@ -192,7 +174,7 @@ def test_check_deploy_passes_a_safe_production_set_up(tmp_path):
     ],
 )
 def test_production_refuses_to_start_while_a_setting_is_unsafe(tmp_path, change):
-    env = {**_production_env(tmp_path), **change}
+    env = {**safe_production_env(tmp_path), **change}
     for command in (["serve"], ["migrate"], ["check", "--deploy"]):
         done = run(tmp_path / "data", *command, env_extra=env)
         assert done.returncode == 2, command

@@ -1,4 +1,5 @@
 import pytest
+from tests.conftest import safe_production_env
 
 from sceau.config import ConfigError, load
 
@@ -32,25 +33,6 @@ def test_defaults_create_a_private_data_dir(tmp_path):
 def test_bad_values_are_refused_with_the_variable_named(tmp_path, extra, named):
     with pytest.raises(ConfigError, match=named):
         load(env(tmp_path, **extra))
-
-
-def _safe_production(tmp_path):
-    roots = tmp_path / "roots.pem"
-    roots.write_text("-----BEGIN CERTIFICATE-----\n")
-    return {
-        "SCEAU_PRODUCTION": "true",
-        "SCEAU_SECRET_KEY": "0123456789abcdefghij" * 3,
-        "SCEAU_HTTPS": "true",
-        "SCEAU_PUBLIC_URL": "https://mespieces.example",
-        "SCEAU_ALLOWED_HOSTS": "mespieces.example",
-        "DATABASE_URL": "postgresql://sceau@db.example/sceau",
-        "SCEAU_CACHE_URL": "redis://cache.example:6379/0",
-        "SCEAU_EMAIL": "smtp",
-        "SCEAU_TSA_URL": "https://tsa.example/tsp",
-        "SCEAU_TSA_ROOTS": str(roots),
-        "SCEAU_TSA_QUALIFIED": "true",
-        "SCEAU_TRUSTED_PROXIES": "10.0.0.5",
-    }
 
 
 def test_production_refuses_every_unsafe_setting_at_once(tmp_path):
@@ -98,7 +80,7 @@ def test_production_refuses_every_unsafe_setting_at_once(tmp_path):
     ],
 )
 def test_production_names_each_unsafe_setting(tmp_path, change, named):
-    safe = _safe_production(tmp_path)
+    safe = safe_production_env(tmp_path)
     cfg = load(env(tmp_path, **safe))
     assert cfg.production and not cfg.officer_password_login
     with pytest.raises(ConfigError, match=named):

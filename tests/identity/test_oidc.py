@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import Client
 from django.utils import timezone
 from tests.conftest import PASSWORD, deposit, make_pdf, otp_for
+from tests.creances.conftest import claim_input
 from tests.identity.conftest import (
     CLIENT_ID,
     OTHER_CLIENT_ID,
@@ -192,23 +193,7 @@ def test_debtor_of_petites_creances_links_then_signs_in(db, oidc):
     officer = identity.create_officer(office, "pc@oidc.test", "Maître Pécé", PASSWORD)
     use_test_certificate(officer)
     creditor, _ = creditor_client("pc-creditor@oidc.test")
-    claim = machine.file_claim(
-        creditor,
-        office,
-        machine.ClaimInput(
-            creditor_name="Société Créancière",
-            creditor_address="5 rue X\n69001 Lyon",
-            debtor_name="Paul Débiteur",
-            debtor_address="8 rue Y\n69003 Lyon",
-            debtor_postal_code="69003",
-            basis="contractual",
-            description="Facture impayée n° 42",
-            principal="1200.00",
-            interest="35.50",
-            debtor_email="paul@test.fr",
-        ),
-        creditor,
-    )
+    claim = machine.file_claim(creditor, office, claim_input(), creditor)
     machine.decide_mandate(officer, claim, True, "")
     sent = creances.invite(officer, claim, machine._today(), "post")
     client = Client()

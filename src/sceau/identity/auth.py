@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja.security import HttpBearer
 
 from sceau.identity.models import AccessCredential, User
@@ -13,7 +11,6 @@ from sceau.identity.sessions import HOLDER_KEY, mark_started
 
 _OFFICER_ATTR = "_sceau_officer"
 HOLDER_SESSION_KEY = HOLDER_KEY
-HOLDER_SEEN_KEY = "sceau_holder_seen"
 HOLDER_ISSUED_KEY = "sceau_holder_issued_at"
 
 
@@ -44,14 +41,14 @@ def officer_for_request(request: HttpRequest) -> User | None:
 
 
 def holder_for_session(request: HttpRequest) -> AccessCredential | None:
-    """The credential holder signed in on this browser session, with a 15-minute idle limit."""
+    """The credential holder signed in on this browser session.
+
+    Idle and absolute limits are enforced before any view by
+    :class:`sceau.identity.sessions.SessionLimitsMiddleware`; here, a revoked or re-issued code
+    ends the session.
+    """
     credential_id = request.session.get(HOLDER_SESSION_KEY)
     if credential_id is None:
-        return None
-    now = timezone.now().timestamp()
-    seen = request.session.get(HOLDER_SEEN_KEY, 0)
-    if now - seen > settings.CONFIG.recipient_session_seconds:
-        request.session.flush()
         return None
     credential = AccessCredential.objects.filter(pk=credential_id, revoked_at=None).first()
     # A re-issued code ends the sessions opened with the previous one.
@@ -61,7 +58,6 @@ def holder_for_session(request: HttpRequest) -> AccessCredential | None:
     ):
         request.session.flush()
         return None
-    request.session[HOLDER_SEEN_KEY] = now
     return credential
 
 
@@ -74,7 +70,6 @@ def start_holder_session(request: HttpRequest, credential: AccessCredential) -> 
     request.session.clear()  # nothing from before the sign-in survives it
     mark_started(request.session)
     request.session[HOLDER_SESSION_KEY] = credential.pk
-    request.session[HOLDER_SEEN_KEY] = timezone.now().timestamp()
     request.session[HOLDER_ISSUED_KEY] = credential.issued_at.timestamp()
 
 
