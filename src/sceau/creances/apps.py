@@ -5,3 +5,9 @@ class CreancesConfig(AppConfig):
     name = "sceau.creances"
     label = "creances"
     verbose_name = "Petites créances"
+
+    def ready(self) -> None:
+        from sceau.creances.holders import DEBTORS
+        from sceau.identity import holders
+
+        holders.register(DEBTORS)

@@ -18,6 +18,7 @@ from sceau.creances import documents, machine, rules
 from sceau.creances.models import Claim, Consent, Message, Proposal
 from sceau.identity import services as identity
 from sceau.identity.models import AccessCredential, User
+from sceau.journal.cases import CaseRef
 from sceau.journal.models import JournalEntry
 from sceau.journal.services import Actor, record
 
@@ -122,6 +123,7 @@ def _notify(
             or (hashlib.sha256(document).hexdigest() if document else None),
             context="creances",
             party=party,
+            case=CaseRef.claim(claim.pk),
         ),
         claim.office_id,
     )

@@ -280,7 +280,7 @@ def creditor_notice(request: HttpRequest, notice_id: int, what: str) -> HttpResp
     notice = Notice.objects.filter(pk=notice_id, context="creances", party="creditor").first()
     if (
         notice is not None
-        and not services.claims_for(request.user).filter(pk=notice.dossier_id).exists()
+        and not services.claims_for(request.user).filter(pk=notice.case_id).exists()
     ):
         notice = None
     return notice_file(notice, what)

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sceau.core.errors import AuthenticationFailed
-from sceau.identity import codes, tokens
+from sceau.identity import codes, holders, tokens
 from sceau.identity.models import AccessCredential, AccessSession, ApiToken, Office, User
 from sceau.identity.throttle import Throttle
 from sceau.journal.services import Actor, record
@@ -287,6 +287,15 @@ def verify_credential(identifier: str, code: str, client_ip: str) -> AccessCrede
     raise _same_reply()
 
 
+def holder_actor(credential: AccessCredential) -> Actor:
+    """The journal actor of a credential's holder, from its registered holder type."""
+    kind = holders.holder_type(credential.holder_kind)
+    holder = kind.get(credential.holder_id)
+    if holder is None:  # its case was deleted: still name the kind of holder, without a name
+        return Actor(kind.actor_kind, str(credential.holder_id))
+    return kind.actor(holder)
+
+
 def set_holder_password(credential: AccessCredential, password: str) -> None:
     """Let a holder (a debtor) sign in later with a password of their own instead of the code."""
     from django.contrib.auth.password_validation import validate_password
@@ -300,7 +309,7 @@ def set_holder_password(credential: AccessCredential, password: str) -> None:
         credential.password_hash = tokens.hash_secret(password)
         credential.save(update_fields=["password_hash"])
         record(
-            Actor(credential.holder_kind, str(credential.holder_id)),
+            holder_actor(credential),
             "identity:credential:password_set",
             object_kind="credential",
             object_id=credential.pk,

@@ -20,6 +20,10 @@ class JournalEntry(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     office_id = models.BigIntegerField(null=True, db_index=True)
     dossier_id = models.BigIntegerField(null=True, db_index=True)
+    # Nullable so that adding the column never rebuilds the table on SQLite (a rebuild would
+    # drop the append-only triggers of migration 0002).
+    case_kind = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001
+    case_id = models.BigIntegerField(null=True)
     details = models.JSONField(default=dict)
     leaf = models.TextField(blank=True, help_text="The canonical JSON hashed; '' once pruned.")
     leaf_hash = models.CharField(max_length=64)
@@ -29,6 +33,7 @@ class JournalEntry(models.Model):
     class Meta:
         ordering = ["index"]
         verbose_name = "entrée du journal"
+        indexes = [models.Index(fields=["case_kind", "case_id", "index"], name="entry_case")]
 
     def __str__(self) -> str:
         return f"#{self.index} {self.action}"

@@ -15,22 +15,65 @@ from django.db import connection, transaction
 from sceau.core.dates import add_months_dt
 from sceau.journal import merkle
 from sceau.journal.canonical import canonical_json, leaf_hash
+from sceau.journal.cases import DOSSIER, CaseRef
+from sceau.journal.events import TAG
 from sceau.journal.models import JournalEntry, JournalHead, JournalNode
 
+# Leaves written since the case reference carry ``"v": 2``; earlier leaves (no "v") are hashed
+# as they are and never rewritten.
+LEAF_VERSION = 2
 FORBIDDEN_DETAIL_KEYS = frozenset({"code", "password", "token", "secret", "content", "totp"})
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who did something: ``kind`` is officer, recipient, api, system or anonymous."""
+    """Who did something. Build one with a constructor, never by hand, so that each kind is
+    journaled the same way everywhere (a creditor's id is always their user's pk; a debtor has
+    no user account, their id is the claim's pk)."""
 
     kind: str
     id: str = ""
     name: str = ""
 
+    KINDS = frozenset(
+        {"system", "anonymous", "officer", "auditor", "creditor", "recipient", "debtor", "api"}
+    )
+
+    def __post_init__(self) -> None:
+        if self.kind not in self.KINDS:
+            raise ValueError(f"actor kind {self.kind!r} is not one of {sorted(self.KINDS)}")
+
     @classmethod
     def system(cls, name: str = "sceau") -> Actor:
         return cls("system", "", name)
+
+    @classmethod
+    def anonymous(cls) -> Actor:
+        return cls("anonymous")
+
+    @classmethod
+    def officer(cls, user: Any) -> Actor:
+        return cls("officer", str(user.pk), user.full_name)
+
+    @classmethod
+    def auditor(cls, user: Any) -> Actor:
+        return cls("auditor", str(user.pk), user.full_name)
+
+    @classmethod
+    def creditor(cls, user: Any) -> Actor:
+        return cls("creditor", str(user.pk), user.full_name)
+
+    @classmethod
+    def recipient(cls, recipient_id: int, name: str) -> Actor:
+        return cls("recipient", str(recipient_id), name)
+
+    @classmethod
+    def debtor(cls, claim_id: int, name: str) -> Actor:
+        return cls("debtor", str(claim_id), name)
+
+    @classmethod
+    def api(cls, token_id: int, name: str) -> Actor:
+        return cls("api", str(token_id), name)
 
 
 def _rfc3339(dt: datetime) -> str:
@@ -44,15 +87,26 @@ def record(
     object_kind: str = "",
     object_id: object = "",
     office_id: int | None = None,
-    dossier_id: int | None = None,
+    case: CaseRef | None = None,
     details: dict[str, Any] | None = None,
+    dossier_id: int | None = None,
 ) -> JournalEntry:
     """Append one entry, inside the caller's transaction (or a new one).
 
-    ``action`` is a ``source:subject:action`` tag, e.g. ``pieces:document:deposited``.
+    ``action`` is a member of an app's ``EventTag`` enum (``source:subject:action``, e.g.
+    ``PiecesEvent.DOCUMENT_DEPOSITED``); ``case`` is the dossier or claim the entry is about.
+    ``dossier_id`` is the former spelling of ``case=CaseRef.dossier(...)``, kept while callers
+    move to ``case``.
     """
-    if action.count(":") != 2:
+    if not TAG.match(str(action)):
         raise ValueError(f"journal action {action!r} must look like source:subject:action")
+    action = str(action)
+    if dossier_id is not None:
+        if case is not None:
+            raise ValueError("give case= or dossier_id=, not both")
+        case = CaseRef.dossier(dossier_id)
+    if case is not None and case.kind == DOSSIER:
+        dossier_id = case.id
     details = details or {}
     leaked = FORBIDDEN_DETAIL_KEYS.intersection(details)
     if leaked:
@@ -70,7 +124,9 @@ def record(
             "object": {"kind": object_kind, "id": str(object_id)},
             "office": office_id,
             "dossier": dossier_id,
+            "case": case.as_json() if case is not None else None,
             "details": details,
+            "v": LEAF_VERSION,
         }
         leaf = canonical_json(leaf_obj)
         digest = leaf_hash(leaf)
@@ -88,6 +144,8 @@ def record(
                 "object_id": str(object_id),
                 "office_id": office_id,
                 "dossier_id": dossier_id,
+                "case_kind": case.kind if case is not None else None,
+                "case_id": case.id if case is not None else None,
                 "details": details,
                 "leaf": leaf,
                 "leaf_hash": digest,
@@ -114,6 +172,8 @@ _ENTRY_FIELDS = [
         "object_id",
         "office_id",
         "dossier_id",
+        "case_kind",
+        "case_id",
         "details",
         "leaf",
         "leaf_hash",

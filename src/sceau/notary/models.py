@@ -31,7 +31,11 @@ class Notice(models.Model):
     )
     party = models.CharField(max_length=10, blank=True, help_text="creditor or debtor (claims).")
     office_id = models.BigIntegerField(db_index=True)
-    dossier_id = models.BigIntegerField(db_index=True)
+    # The case noticed: a Mes Pièces dossier or a Petites créances claim (journal.cases).
+    case_kind = models.CharField(max_length=20, blank=True, default="")
+    case_id = models.BigIntegerField(null=True)
+    # Mes Pièces only: the dossier and the recipient noticed.
+    dossier_id = models.BigIntegerField(null=True, db_index=True)
     recipient_id = models.BigIntegerField(null=True, db_index=True)
     document_id = models.BigIntegerField(null=True)
     event_journal_index = models.BigIntegerField(help_text="The journaled operation noticed.")
@@ -48,6 +52,7 @@ class Notice(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["case_kind", "case_id"], name="notice_case")]
 
     @property
     def pending(self) -> bool:

@@ -14,6 +14,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from sceau.core import pdf as pdfkit
 from sceau.core.dates import PARIS
 from sceau.journal.canonical import canonical_json
+from sceau.journal.cases import CaseRef
 
 TITLES = {
     "provision": "Avis horodaté de mise à disposition",
@@ -49,6 +50,16 @@ class NoticeFacts:
     available_until: datetime | None = None
     context: str = "pieces"
     party: str = ""
+    case: CaseRef | None = None
+
+    @property
+    def case_ref(self) -> CaseRef:
+        """The case noticed; a Mes Pièces notice without one is about its dossier."""
+        if self.case is not None:
+            return self.case
+        if self.context != "pieces":
+            raise ValueError("a Petites créances notice must name its claim: case=CaseRef.claim")
+        return CaseRef.dossier(self.dossier_id)
 
     def as_json(self, authority: str, qualified: bool) -> dict:
         utc = self.event_time.astimezone(UTC)

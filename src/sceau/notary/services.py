@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from sceau.journal.cases import DOSSIER, CaseRef
 from sceau.journal.services import Actor, record
 from sceau.notary import notices
 from sceau.notary.errors import AuthorityUnavailable, SignatureError, TimestampRefused
@@ -56,13 +57,17 @@ def create_notice(facts: notices.NoticeFacts, office_id: int) -> Notice:
     """Render and store a notice inside the caller's transaction; stamp it after commit."""
     stamper = get_timestamper()
     pdf = notices.render_pdf(facts, stamper.label, stamper.qualified)
+    case = facts.case_ref
+    pieces = case.kind == DOSSIER
     notice = Notice.objects.create(
         kind=facts.kind,
         context=facts.context,
         party=facts.party,
         office_id=office_id,
-        dossier_id=facts.dossier_id,
-        recipient_id=facts.recipient_id,
+        case_kind=case.kind,
+        case_id=case.id,
+        dossier_id=case.id if pieces else None,
+        recipient_id=facts.recipient_id if pieces else None,
         document_id=facts.document_id,
         event_journal_index=facts.journal_index,
         canonical=notices.canonical(facts, stamper.label, stamper.qualified),
@@ -77,7 +82,7 @@ def create_notice(facts: notices.NoticeFacts, office_id: int) -> Notice:
         object_kind="notice",
         object_id=notice.pk,
         office_id=office_id,
-        dossier_id=facts.dossier_id,
+        case=case,
         details={
             "kind": facts.kind,
             "pdf_sha256": notice.pdf_sha256,
@@ -136,8 +141,12 @@ def stamp_pending(limit: int = 200) -> tuple[int, int]:
     return done, Notice.objects.filter(token=None).count()
 
 
+def notices_for_case(case: CaseRef) -> QuerySet[Notice]:
+    return Notice.objects.filter(case_kind=case.kind, case_id=case.id)
+
+
 def notices_for_dossier(dossier_id: int) -> QuerySet[Notice]:
-    return Notice.objects.filter(context="pieces", dossier_id=dossier_id)
+    return notices_for_case(CaseRef.dossier(dossier_id))
 
 
 def notices_for_recipient(recipient_id: int) -> QuerySet[Notice]:
@@ -145,7 +154,7 @@ def notices_for_recipient(recipient_id: int) -> QuerySet[Notice]:
 
 
 def notices_for_claim(claim_id: int, party: str | None = None) -> QuerySet[Notice]:
-    qs = Notice.objects.filter(context="creances", dossier_id=claim_id)
+    qs = notices_for_case(CaseRef.claim(claim_id))
     return qs.filter(party=party) if party else qs
 
 

@@ -16,7 +16,10 @@ class PiecesConfig(AppConfig):
     verbose_name = "Mes Pièces"
 
     def ready(self) -> None:
+        from sceau.identity import holders
         from sceau.journal.transparency import RETENTION_GUARDS
+        from sceau.pieces.holders import RECIPIENTS
 
+        holders.register(RECIPIENTS)
         if _keep_entries_of_live_dossiers not in RETENTION_GUARDS:
             RETENTION_GUARDS.append(_keep_entries_of_live_dossiers)
