@@ -787,7 +787,7 @@ def test_a_rotated_key_is_fetched_again(own_keys, monkeypatch):
     own_keys.keys.append(_public_jwk(new_key, "k2"))
     token = own_keys.sign(own_keys.claims(), key=new_key, kid="k2")
     assert _reason(rp, token, nonce="n") == "unknown_key"  # refetched at most every 30 s
-    monkeypatch.setattr(oidc_module, "JWKS_MIN_REFRESH", 0.0)
+    monkeypatch.setattr(oidc_module.client, "JWKS_MIN_REFRESH", 0.0)  # where the client reads it
     assert rp.validate_id_token(token, nonce="n")["sub"] == "sujet"
 
 
