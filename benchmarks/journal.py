@@ -30,7 +30,6 @@ import importlib
 import json
 import multiprocessing
 import os
-import platform
 import random
 import shutil
 import sqlite3
@@ -42,7 +41,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from machine import cpu_model, nproc  # benchmarks/machine.py (this folder is on sys.path)
+from machine import nproc, print_machine  # benchmarks/machine.py (this folder is on sys.path)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -600,23 +599,15 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    args.dir.mkdir(parents=True, exist_ok=True)
-    mounts = subprocess.run(
-        ["df", "-hT", str(args.dir)], capture_output=True, text=True, check=False
-    ).stdout.splitlines()[-1:]
-    print("Machine")
-    print(f"  platform     {platform.platform()}")
-    print(f"  cpu          {cpu_model()}")
-    print(f"  nproc        {nproc()}")
-    print(f"  python       {platform.python_version()}")
-    print(f"  sqlite       {sqlite3.sqlite_version}")
-    print(f"  django       {django.get_version()}")
-    print(f"  pymerkle     {pymerkle_version}")
-    print(f"  work dir     {args.dir} ({' '.join(mounts[0].split()[:2]) if mounts else '?'})")
-    load = os.getloadavg()
-    print(f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start")
-    if load[0] > 0.5 * nproc():
-        print("  WARNING: the machine is busy; figures will be lower and noisier than alone.")
+    print_machine(
+        args.dir,
+        "work dir",
+        [
+            ("sqlite", sqlite3.sqlite_version),
+            ("django", django.get_version()),
+            ("pymerkle", pymerkle_version),
+        ],
+    )
     print(flush=True)
 
     results: dict[str, dict[str, Any]] = {}

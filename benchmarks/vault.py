@@ -24,7 +24,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import re
 import resource
 import shutil
@@ -35,7 +34,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from machine import cpu_model, nproc  # benchmarks/machine.py (this folder is on sys.path)
+from machine import print_machine  # benchmarks/machine.py (this folder is on sys.path)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -241,24 +240,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
-    args.dir.mkdir(parents=True, exist_ok=True)
-    mounts = subprocess.run(
-        ["df", "-hT", str(args.dir)], capture_output=True, text=True, check=False
-    ).stdout.splitlines()[-1:]
-
-    print("Machine")
-    print(f"  platform     {platform.platform()}")
-    print(f"  cpu          {cpu_model()}")
-    print(f"  nproc        {nproc()}")
-    print(f"  python       {platform.python_version()}")
-    print(f"  openssl      {openssl_version()} (command line)")
-    print(f"  cryptography {backend.openssl_version_text()} (linked by the cryptography package)")
-    print(f"  blob dir     {args.dir} ({' '.join(mounts[0].split()[:2]) if mounts else '?'})")
-    print(f"  chunk size   {chunk_size} bytes")
-    load = os.getloadavg()
-    print(f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start")
-    if load[0] > 0.5 * nproc():
-        print("  WARNING: the machine is busy; figures will be lower and noisier than alone.")
+    print_machine(
+        args.dir,
+        "blob dir",
+        [
+            ("openssl", f"{openssl_version()} (command line)"),
+            ("cryptography", f"{backend.openssl_version_text()} (linked by the package)"),
+            ("chunk size", f"{chunk_size} bytes"),
+        ],
+    )
     print()
 
     aes = openssl_speed("aes-256-gcm", args.seconds)

@@ -36,14 +36,7 @@ class IdTokenChecks:
         ``now`` (seconds since the epoch) is the time the token is judged at (the clock, by
         default).
         """
-        meta = self.metadata()
-        try:
-            header = jwt.get_unverified_header(id_token)
-        except jwt.PyJWTError:
-            raise OidcTokenInvalid("malformed") from None
-        alg = header.get("alg")
-        if alg not in meta.algorithms:
-            raise OidcTokenInvalid("algorithm_not_allowed")
+        header, alg = self._signed_header(id_token, "")
         key = self._key_for(header, alg)
         now = time.time() if now is None else now
         try:
@@ -127,15 +120,19 @@ class IdTokenChecks:
             raise OidcTokenInvalid("userinfo_subject_mismatch")
         return info
 
-    def _verify_signed_userinfo(self, signed: str) -> dict[str, Any]:
-        meta = self.metadata()
+    def _signed_header(self, signed: str, reason_prefix: str) -> tuple[dict[str, Any], str]:
+        """The JWS header and its algorithm, which must be one the provider announced."""
         try:
             header = jwt.get_unverified_header(signed)
         except jwt.PyJWTError:
-            raise OidcTokenInvalid("userinfo_malformed") from None
+            raise OidcTokenInvalid(f"{reason_prefix}malformed") from None
         alg = header.get("alg")
-        if alg not in meta.algorithms:
-            raise OidcTokenInvalid("userinfo_algorithm_not_allowed")
+        if alg not in self.metadata().algorithms:
+            raise OidcTokenInvalid(f"{reason_prefix}algorithm_not_allowed")
+        return header, alg
+
+    def _verify_signed_userinfo(self, signed: str) -> dict[str, Any]:
+        header, alg = self._signed_header(signed, "userinfo_")
         try:
             info = jwt.decode(
                 signed,
