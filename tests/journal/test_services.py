@@ -4,6 +4,7 @@ import json
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from sceau.journal import transparency
 from sceau.journal.canonical import canonical_json, leaf_hash
 from sceau.journal.models import JournalEntry
 from sceau.journal.services import Actor, record
@@ -76,3 +77,35 @@ def test_canonical_json_orders_keys_and_refuses_floats():
     with pytest.raises(ValueError):
         canonical_json({"x": 1.5})
     assert leaf_hash("") == hashlib.sha256(b"\x00").hexdigest()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE journal_journalhead SET next_index = next_index + 3",
+        "UPDATE journal_journalhead SET next_index = next_index - 1",
+        "UPDATE journal_journalhead SET next_index = 0",
+        "DELETE FROM journal_journalhead",
+        "INSERT INTO journal_journalhead (id, next_index) VALUES (2, 0)",
+    ],
+)
+def test_the_next_index_row_only_moves_by_one_with_an_entry(sql):
+    """Found (issue #14): a jump of the counter was accepted, leaving a hole in the log."""
+    record(Actor.system(), "test:thing:done")
+    before = transparency.committed_size()
+    with pytest.raises(DatabaseError, match="journal_journalhead"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert transparency.committed_size() == before
+    after = record(Actor.system(), "test:thing:done")
+    assert after.index == before
+
+
+@pytest.mark.parametrize("table", ["journal_journalnode", "journal_treehead"])
+def test_each_frozen_table_refuses_with_its_own_name(table):
+    """Found (issue #14): on PostgreSQL the refusal spoke of a missing pruned_at field."""
+    record(Actor.system(), "test:thing:done")
+    transparency.make_tree_head()
+    with pytest.raises(DatabaseError, match=f"append-only: UPDATE refused on {table}"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET id = id")  # noqa: S608 (a fixed table name)
