@@ -7,7 +7,7 @@ SCEAU := $(VENV)/bin/sceau
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 # nginx: Sceau runs its own instance (-p/-c, port 8443) for `make serve-tls` and the tests; the
 # Debian service that the package may start (port 80, default site) is not used by Sceau.
-SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core openssl softhsm2 opensc libnss3-tools nginx curl
+SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core openssl softhsm2 opensc libnss3-tools nginx curl golang-go golang-golang-x-mod-dev
 PYTEST_WORKERS ?= 2
 
 help: ## List the targets

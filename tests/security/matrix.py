@@ -214,6 +214,8 @@ API: dict[str, Rule] = {
     "GET /journal/tree-head": rule(PUBLIC),
     "GET /journal/public-keys": rule(PUBLIC),
     "GET /journal/public-keys.pem": rule(PUBLIC),
+    "GET /journal/checkpoint": rule(PUBLIC),
+    "GET /journal/checkpoint.vkey": rule(PUBLIC),
     "GET /journal/proofs/inclusion": rule(PUBLIC),
     "GET /journal/proofs/consistency": rule(PUBLIC),
     "GET /journal/entries": rule({O1, O2, AUDITOR}),

@@ -9,6 +9,7 @@ from sceau.api.schemas import ErrorOut
 from sceau.core.errors import NotFound
 from sceau.identity.auth import StaffBearer
 from sceau.identity.models import User
+from sceau.journal import checkpoint as journal_checkpoint
 from sceau.journal import signing, transparency
 from sceau.journal.models import JournalEntry, TreeHead
 
@@ -52,13 +53,16 @@ class EntryOut(Schema):
 @router.get("/tree-head", response={200: TreeHeadOut, **ERRORS})
 def tree_head(request: HttpRequest, tree_size: int | None = None):
     """The latest signed tree head, or the stored one of `tree_size`. Reveals only hashes."""
+    return _head(tree_size).as_json()
+
+
+def _head(tree_size: int | None) -> TreeHead:
     if tree_size is None:
-        head = transparency.latest_tree_head() or transparency.make_tree_head()
-    else:
-        head = TreeHead.objects.filter(tree_size=tree_size).first()
-        if head is None:
-            raise NotFound(f"Aucun tree head signé de taille {tree_size}.")
-    return head.as_json()
+        return transparency.latest_tree_head() or transparency.make_tree_head()
+    head = TreeHead.objects.filter(tree_size=tree_size).first()
+    if head is None:
+        raise NotFound(f"Aucun tree head signé de taille {tree_size}.")
+    return head
 
 
 @router.get("/public-keys", response=list[PublicKeyOut])
@@ -80,6 +84,26 @@ def public_keys(request: HttpRequest):
 @router.get("/public-keys.pem")
 def public_keys_pem(request: HttpRequest):
     return HttpResponse(signing.public_keys_pem(), content_type="application/x-pem-file")
+
+
+@router.get("/checkpoint", response={200: str, **ERRORS})
+def checkpoint(request: HttpRequest, tree_size: int | None = None):
+    """The latest signed tree head (or the stored one of `tree_size`) as a C2SP checkpoint:
+    a signed note (origin, size, base64 root) that Go's sumdb/note verifies."""
+    head = _head(tree_size)
+    return HttpResponse(
+        journal_checkpoint.checkpoint_text(head), content_type="text/plain; charset=utf-8"
+    )
+
+
+@router.get("/checkpoint.vkey", response={200: str})
+def checkpoint_vkey(request: HttpRequest):
+    """The verifier key of the checkpoints (note format `name+hash+base64key`), one a line,
+    the current key first and retired keys after it."""
+    return HttpResponse(
+        "".join(key + "\n" for key in journal_checkpoint.verifier_keys()),
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 @router.get("/proofs/inclusion", response={200: InclusionOut, **ERRORS})

@@ -37,13 +37,18 @@ def current() -> tuple[str, Ed25519PrivateKey]:
     return public_key_id(key.public_key()), key
 
 
-def public_keys() -> dict[str, Ed25519PublicKey]:
+def private_keys() -> dict[str, Ed25519PrivateKey]:
     """Every signing key ever used, current and retired, by public key id."""
     keys = {}
     for label in _keyring().key_ids():
-        public = _private(label).public_key()
-        keys[public_key_id(public)] = public
+        private = _private(label)
+        keys[public_key_id(private.public_key())] = private
     return keys
+
+
+def public_keys() -> dict[str, Ed25519PublicKey]:
+    """Every signing key ever used, current and retired, by public key id."""
+    return {key_id: key.public_key() for key_id, key in private_keys().items()}
 
 
 def public_keys_pem() -> str:
