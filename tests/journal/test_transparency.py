@@ -191,6 +191,32 @@ def test_tampering_is_caught_and_located(tmp_path, tamper, named):
         assert code == 1, output
 
 
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("details", '{"n": 99}'),
+        ("actor_name", "Maître Faussaire"),
+        ("action", "test:entry:forged"),
+        ("office_id", 42),
+        ("dossier_id", 1),
+        ("case_kind", "claim"),
+    ],
+)
+def test_a_copied_column_changed_outside_the_leaf_is_caught(column, value):
+    """Found (issue #14): with the triggers bypassed, ``UPDATE ... SET details=...`` (leaf
+    untouched) passed ``verify``: the columns pages and the API read are now checked against
+    the hashed leaf."""
+    fill(8)
+    transparency.make_tree_head()
+    transparency.verify_live()
+    _unguarded(
+        f'UPDATE journal_journalentry SET {column} = %s WHERE "index" = 5',  # noqa: S608
+        [value],
+    )
+    with pytest.raises(transparency.JournalCorrupted, match=f"entrée 5 .*{column}"):
+        transparency.verify_live()
+
+
 def test_reordered_entries_are_caught(tmp_path):
     fill(10)
     transparency.make_tree_head()

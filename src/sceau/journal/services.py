@@ -134,25 +134,40 @@ def record(
         return _insert_entry(
             cursor,
             {
-                "index": index,
+                **columns_of_leaf(leaf_obj),
                 "recorded_at": now,
-                "actor_kind": actor.kind,
-                "actor_id": str(actor.id),
-                "actor_name": actor.name,
-                "action": action,
-                "object_kind": object_kind,
-                "object_id": str(object_id),
-                "office_id": office_id,
-                "dossier_id": dossier_id,
-                "case_kind": case.kind if case is not None else None,
-                "case_id": case.id if case is not None else None,
-                "details": details,
                 "leaf": leaf,
                 "leaf_hash": digest,
                 "retain_until": add_months_dt(now, settings.CONFIG.journal_retention_months),
                 "pruned_at": None,
             },
         )
+
+
+def columns_of_leaf(leaf: dict[str, Any]) -> dict[str, Any]:
+    """The columns an entry copies from its leaf, for indexed queries (everything but the
+    time, kept as a datetime). The leaf is what is hashed: ``sceau journal verify`` recomputes
+    these columns from it and refuses an entry whose copied columns were changed."""
+    case = leaf.get("case")  # absent from leaves written before the case reference
+    return {
+        "index": leaf["index"],
+        "actor_kind": leaf["actor"]["kind"],
+        "actor_id": leaf["actor"]["id"],
+        "actor_name": leaf["actor"]["name"],
+        "action": leaf["action"],
+        "object_kind": leaf["object"]["kind"],
+        "object_id": leaf["object"]["id"],
+        "office_id": leaf["office"],
+        "dossier_id": leaf["dossier"],
+        "case_kind": case["kind"] if case else None,
+        "case_id": case["id"] if case else None,
+        "details": leaf["details"],
+    }
+
+
+def parse_time(text: str) -> datetime:
+    """The ``time`` of a leaf (RFC 3339 UTC with microseconds) as an aware datetime."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 # Appends are the journal's hot path: plain SQL built once (standard SQL, the same on SQLite and

@@ -13,10 +13,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from sceau.core.errors import SceauError
-from sceau.journal import merkle, signing, verifier
+from sceau.journal import merkle, services, signing, verifier
 from sceau.journal.canonical import canonical_json, leaf_hash
 from sceau.journal.models import JournalEntry, JournalHead, JournalNode, TreeHead
-from sceau.journal.services import node_hashes
 
 PAGE = 1000
 
@@ -43,7 +42,7 @@ def root_hash(size: int) -> bytes:
 
 
 def _fold_range(nodes: list[merkle.NodeId]) -> bytes:
-    hashes = node_hashes(set(nodes))
+    hashes = services.node_hashes(set(nodes))
     return merkle.fold([hashes[n] for n in nodes])
 
 
@@ -99,7 +98,7 @@ def consistency_proof(first: int, second: int) -> list[bytes]:
 
 def _resolve(elements: list[list[merkle.NodeId]]) -> list[bytes]:
     needed = {node for element in elements for node in element}
-    hashes = node_hashes(needed)
+    hashes = services.node_hashes(needed)
     return [merkle.fold([hashes[n] for n in element]) for element in elements]
 
 
@@ -203,6 +202,7 @@ def verify_live() -> LiveReport:
                 raise JournalCorrupted(
                     f"entrée {entry.index} : feuille non canonique ou mal indexée"
                 )
+            _check_copied_columns(entry, leaf)
         digest = bytes.fromhex(entry.leaf_hash)
         leaves[entry.index] = digest
         compact.append(digest)
@@ -217,6 +217,22 @@ def verify_live() -> LiveReport:
         raise JournalCorrupted(f"entrées manquantes : {expected} lues, {size} attendues")
     nodes = _verify_nodes(leaves)
     return LiveReport(expected, nodes, len(heads), compact.root().hex())
+
+
+def _check_copied_columns(entry: JournalEntry, leaf: dict) -> None:
+    """The columns pages and the API read must say what the hashed leaf says (found: with the
+    triggers bypassed, a changed ``details`` column passed ``verify``)."""
+    try:
+        expected = services.columns_of_leaf(leaf)
+        expected["recorded_at"] = services.parse_time(leaf["time"])
+    except (KeyError, TypeError, ValueError):
+        raise JournalCorrupted(f"entrée {entry.index} : feuille incomplète") from None
+    changed = sorted(name for name, value in expected.items() if getattr(entry, name) != value)
+    if changed:
+        raise JournalCorrupted(
+            f"entrée {entry.index} : colonnes modifiées hors de la feuille hachée "
+            f"({', '.join(changed)})"
+        )
 
 
 def _verify_nodes(leaves: dict[int, bytes]) -> int:
