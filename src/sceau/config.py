@@ -64,6 +64,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "SCEAU_TREE_HEAD_SECONDS", "60", "Seconds between signed tree heads while entries arrive."
     ),
+    Variable(
+        "SCEAU_WITNESSES",
+        "",
+        "Witnesses of the journal (c2sp.org/tlog-witness), separated by ';': each its "
+        "add-checkpoint base URL, a space, and its verifier key (name+hash+base64key).",
+    ),
     Variable("SCEAU_TSA_URL", "(built-in TEST authority)", "RFC 3161 timestamp authority URL."),
     Variable("SCEAU_TSA_ROOTS", "", "PEM file of the roots the authority's chain must reach."),
     Variable("SCEAU_TSA_USERNAME", "", "Basic-auth user for the authority, if it asks for one."),
@@ -146,6 +152,27 @@ def env_int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -
     return value
 
 
+def parse_witnesses(value: str) -> tuple[tuple[str, str], ...]:
+    """``URL VKEY; URL VKEY`` -> ((url, vkey), ...); the vkey is fully checked where it is used
+    (its name, hash and key must agree), here only its shape."""
+    found = []
+    for item in value.split(";"):
+        if not item.strip():
+            continue
+        parts = item.split()
+        if len(parts) != 2:
+            raise ConfigError(
+                f"SCEAU_WITNESSES: {item.strip()[:80]!r}: expected 'URL VKEY' for each witness."
+            )
+        url, vkey = parts
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"SCEAU_WITNESSES: {url[:80]!r} is not an http(s):// address.")
+        if vkey.count("+") < 2:
+            raise ConfigError(f"SCEAU_WITNESSES: {vkey[:80]!r} is not a name+hash+key.")
+        found.append((url.rstrip("/"), vkey))
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path
@@ -170,6 +197,7 @@ class Config:
     worker_interval_seconds: int
     journal_retention_months: int
     tree_head_seconds: int
+    witnesses: tuple[tuple[str, str], ...]
     tsa_url: str
     tsa_roots: Path | None
     tsa_username: str
@@ -330,6 +358,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         worker_interval_seconds=env_int(env, "SCEAU_WORKER_INTERVAL_SECONDS", 60, 1, 86400),
         journal_retention_months=env_int(env, "SCEAU_JOURNAL_RETENTION_MONTHS", 36, 18, 600),
         tree_head_seconds=env_int(env, "SCEAU_TREE_HEAD_SECONDS", 60, 1, 3600),
+        witnesses=parse_witnesses(env.get("SCEAU_WITNESSES", "")),
         tsa_url=tsa_url,
         tsa_roots=tsa_roots,
         tsa_username=env.get("SCEAU_TSA_USERNAME", ""),

@@ -89,10 +89,12 @@ def public_keys_pem(request: HttpRequest):
 @router.get("/checkpoint", response={200: str, **ERRORS})
 def checkpoint(request: HttpRequest, tree_size: int | None = None):
     """The latest signed tree head (or the stored one of `tree_size`) as a C2SP checkpoint:
-    a signed note (origin, size, base64 root) that Go's sumdb/note verifies."""
+    a signed note (origin, size, base64 root) that Go's sumdb/note verifies, followed by the
+    cosignatures of the witnesses that have cosigned it (c2sp.org/tlog-cosignature)."""
     head = _head(tree_size)
     return HttpResponse(
-        journal_checkpoint.checkpoint_text(head), content_type="text/plain; charset=utf-8"
+        journal_checkpoint.cosigned_checkpoint_text(head),
+        content_type="text/plain; charset=utf-8",
     )
 
 

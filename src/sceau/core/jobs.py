@@ -58,6 +58,13 @@ def _stamp_tree_head() -> str:
     return f"horodatage du journal : {'taille ' + str(stamp.tree_size) if stamp else 'à jour'}"
 
 
+def _witnesses() -> str:
+    from sceau.journal.witnessing import submit
+
+    lines = submit()
+    return "témoins : " + ("; ".join(lines) if lines else "aucun configuré")
+
+
 def _silence() -> str:
     from sceau.creances.services import apply_silence
 
@@ -72,6 +79,7 @@ JOBS: dict[str, tuple[Callable[[], str], int]] = {
     "tree_head": (_tree_head, 0),
     "stamp_notices": (_stamp_pending, 0),
     "stamp_tree_head": (_stamp_tree_head, 0),
+    "witnesses": (_witnesses, 0),
     "prune_journal": (_prune_journal, 86400),
 }
 

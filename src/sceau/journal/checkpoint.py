@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 
 from sceau.journal import note, signing
-from sceau.journal.models import TreeHead
+from sceau.journal.models import Cosignature, TreeHead
 
 
 def origin() -> str:
@@ -32,6 +32,12 @@ def checkpoint_text(head: TreeHead) -> str:
     """The signed note of ``head``."""
     body = note.Checkpoint(origin(), head.tree_size, bytes.fromhex(head.root_hash)).body()
     return note.sign_note(body, origin(), _key_of(head))
+
+
+def cosigned_checkpoint_text(head: TreeHead) -> str:
+    """The checkpoint of ``head`` followed by the cosignature lines its witnesses returned."""
+    lines = Cosignature.objects.filter(tree_size=head.tree_size).values_list("line", flat=True)
+    return checkpoint_text(head) + "".join(lines)
 
 
 def verifier_keys() -> list[str]:

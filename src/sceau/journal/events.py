@@ -23,3 +23,9 @@ class EventTag(StrEnum):
     @property
     def source(self) -> str:
         return self.value.split(":", 1)[0]
+
+
+class JournalEvent(EventTag):
+    """Tags the journal itself writes."""
+
+    WITNESS_REFUSED = "journal:witness:refused"

@@ -77,3 +77,29 @@ class JournalHead(models.Model):
     """One row holding the next index; locked by each append so indices have no gap."""
 
     next_index = models.BigIntegerField(default=0)
+
+
+class Cosignature(models.Model):
+    """A witness's cosignature of one signed tree head (c2sp.org/tlog-cosignature)."""
+
+    witness = models.CharField(max_length=200, help_text="The witness's key name.")
+    tree_size = models.BigIntegerField()
+    line = models.TextField(help_text="The signature line, as appended to the checkpoint.")
+    cosigned_at = models.DateTimeField(help_text="The time the witness signed.")
+
+    class Meta:
+        ordering = ["tree_size", "witness"]
+        constraints = [
+            models.UniqueConstraint(fields=["witness", "tree_size"], name="one_cosignature")
+        ]
+
+
+class WitnessView(models.Model):
+    """What each witness has cosigned last (the ``old`` size of the next submission), and the
+    last failure, shown by ``sceau check``."""
+
+    witness = models.CharField(max_length=200, unique=True)
+    size = models.BigIntegerField(default=0)
+    cosigned_at = models.DateTimeField(null=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    last_error_at = models.DateTimeField(null=True)

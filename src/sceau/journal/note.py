@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 ED25519 = b"\x01"  # signed-note signature type of Ed25519
+COSIGNATURE = b"\x04"  # c2sp.org/tlog-cosignature: a witness's timestamped Ed25519 cosignature
 DASH = "\u2014"  # the em dash that starts a signature line
 MAX_NOTE_BYTES = 1_000_000
 
@@ -61,20 +62,37 @@ def _check_name(name: str) -> None:
         raise CheckpointError(f"key name {name!r} must be non-empty, without spaces or '+'")
 
 
-def key_hash(name: str, public_key: Ed25519PublicKey) -> bytes:
-    """The 4-byte key hash that names a key in signature lines."""
+def key_hash(name: str, public_key: Ed25519PublicKey, kind: bytes = ED25519) -> bytes:
+    """The 4-byte key hash that names a key in signature lines (``kind``: the type byte)."""
     _check_name(name)
-    return hashlib.sha256(name.encode() + b"\n" + ED25519 + _raw_public(public_key)).digest()[:4]
+    return hashlib.sha256(name.encode() + b"\n" + kind + _raw_public(public_key)).digest()[:4]
 
 
-def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
-    """The verifier key in note format: ``name+hash+base64key``."""
-    encoded = base64.b64encode(ED25519 + _raw_public(public_key)).decode()
-    return f"{name}+{key_hash(name, public_key).hex()}+{encoded}"
+def verifier_key(name: str, public_key: Ed25519PublicKey, kind: bytes = ED25519) -> str:
+    """The verifier key in note format: ``name+hash+base64key`` (a log's key by default, a
+    witness's cosignature key with ``kind=COSIGNATURE``)."""
+    encoded = base64.b64encode(kind + _raw_public(public_key)).decode()
+    return f"{name}+{key_hash(name, public_key, kind).hex()}+{encoded}"
+
+
+@dataclass(frozen=True)
+class VerifierKey:
+    name: str
+    hash: bytes
+    public_key: Ed25519PublicKey
+    kind: bytes  # ED25519 (a log's signature) or COSIGNATURE (a witness's)
 
 
 def parse_verifier_key(vkey: str) -> tuple[str, bytes, Ed25519PublicKey]:
-    """(name, key hash, public key) of a verifier key; the hash must match the key."""
+    """(name, key hash, public key) of a log's verifier key; the hash must match the key."""
+    key = parse_any_verifier_key(vkey)
+    if key.kind != ED25519:
+        raise CheckpointError("the verifier key is not an Ed25519 key")
+    return key.name, key.hash, key.public_key
+
+
+def parse_any_verifier_key(vkey: str) -> VerifierKey:
+    """A log's (type 0x01) or a witness's (type 0x04) verifier key."""
     parts = vkey.strip().split("+", 2)  # the base64 key may itself hold "+"
     if len(parts) != 3:
         raise CheckpointError("a verifier key is name+hash+base64key")
@@ -84,12 +102,12 @@ def parse_verifier_key(vkey: str) -> tuple[str, bytes, Ed25519PublicKey]:
         claimed = bytes.fromhex(hash_hex)
     except (binascii.Error, ValueError):
         raise CheckpointError("the verifier key is not hex and base64") from None
-    if len(claimed) != 4 or len(raw) != 33 or raw[:1] != ED25519:
+    if len(claimed) != 4 or len(raw) != 33 or raw[:1] not in (ED25519, COSIGNATURE):
         raise CheckpointError("the verifier key is not an Ed25519 key")
     public_key = Ed25519PublicKey.from_public_bytes(raw[1:])
-    if claimed != key_hash(name, public_key):
+    if claimed != key_hash(name, public_key, raw[:1]):
         raise CheckpointError("the verifier key's hash does not match its key")
-    return name, claimed, public_key
+    return VerifierKey(name, claimed, public_key, raw[:1])
 
 
 def sign_note(body: str, name: str, private_key: Ed25519PrivateKey) -> str:
@@ -99,6 +117,19 @@ def sign_note(body: str, name: str, private_key: Ed25519PrivateKey) -> str:
     signature = private_key.sign(body.encode())
     tag = key_hash(name, private_key.public_key())
     return f"{body}\n{DASH} {name} {base64.b64encode(tag + signature).decode()}\n"
+
+
+def cosignature_message(body: str, timestamp: int) -> bytes:
+    """What a witness signs (c2sp.org/tlog-cosignature): a header, the time, the checkpoint."""
+    return f"cosignature/v1\ntime {timestamp}\n{body}".encode()
+
+
+def cosign(body: str, name: str, private_key: Ed25519PrivateKey, timestamp: int) -> str:
+    """A witness's cosignature line over a checkpoint body, at ``timestamp`` (Unix seconds)."""
+    signature = private_key.sign(cosignature_message(body, timestamp))
+    tag = key_hash(name, private_key.public_key(), COSIGNATURE)
+    blob = tag + timestamp.to_bytes(8, "big") + signature
+    return f"{DASH} {name} {base64.b64encode(blob).decode()}\n"
 
 
 def signature_lines(note: str) -> tuple[str, list[tuple[str, bytes, bytes]]]:
@@ -127,21 +158,30 @@ def signature_lines(note: str) -> tuple[str, list[tuple[str, bytes, bytes]]]:
 def open_note(note: str, verifiers: Mapping[str, str] | list[str]) -> tuple[str, list[str]]:
     """Check a note against verifier keys; return (body, names of the keys that signed).
 
-    Every given verifier must have signed (a witness that is required and absent is an
-    error); signatures of unknown keys are ignored, as signed-note says.
+    Verifier keys are a log's (its signature over the body) or witnesses' (a timestamped
+    cosignature, c2sp.org/tlog-cosignature). Every given verifier must have signed (a witness
+    that is required and absent is an error); signatures of unknown keys are ignored, as
+    signed-note says.
     """
-    keys = {}
+    keys: dict[tuple[str, bytes], VerifierKey] = {}
     for vkey in verifiers.values() if isinstance(verifiers, Mapping) else verifiers:
-        name, tag, public_key = parse_verifier_key(vkey)
-        keys[(name, tag)] = public_key
+        key = parse_any_verifier_key(vkey)
+        keys[(key.name, key.hash)] = key
     body, lines = signature_lines(note)
     signed = []
     for name, tag, signature in lines:
-        public_key = keys.get((name, tag))
-        if public_key is None:
+        key = keys.get((name, tag))
+        if key is None:
             continue
+        if key.kind == COSIGNATURE:
+            if len(signature) != 8 + 64:
+                raise CheckpointError(f"the cosignature of {name} is malformed")
+            message = cosignature_message(body, int.from_bytes(signature[:8], "big"))
+            signature = signature[8:]
+        else:
+            message = body.encode()
         try:
-            public_key.verify(signature, body.encode())
+            key.public_key.verify(signature, message)
         except InvalidSignature:
             raise CheckpointError(f"the signature of {name} does not verify") from None
         signed.append(name)
@@ -149,6 +189,14 @@ def open_note(note: str, verifiers: Mapping[str, str] | list[str]) -> tuple[str,
     if missing:
         raise CheckpointError(f"not signed by {', '.join(missing)}")
     return body, signed
+
+
+def cosignature_time(line: str) -> int:
+    """The timestamp a cosignature line carries (Unix seconds)."""
+    _, found = signature_lines("x\n\n" + line)
+    if len(found) != 1 or len(found[0][2]) != 72:
+        raise CheckpointError("not one cosignature line")
+    return int.from_bytes(found[0][2][:8], "big")
 
 
 def parse_checkpoint(body: str) -> Checkpoint:
