@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "sceau.identity.certificates.CertificateSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it sees the views' exceptions first: a domain error becomes its page.
+    "sceau.core.web.ErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "sceau.urls"

@@ -9,11 +9,10 @@ import pytest
 from django.core import mail
 from tests.creances.conftest import claim_input
 
-from sceau.core.errors import PermissionDenied
+from sceau.core.errors import InvalidInput, PermissionDenied
 from sceau.creances import machine, rules, services
 from sceau.creances.models import Claim, Proposal
 from sceau.journal.models import JournalEntry
-from sceau.pieces.errors import InvalidInput
 
 pytestmark = pytest.mark.django_db
 

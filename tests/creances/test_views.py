@@ -115,7 +115,9 @@ def test_registration_refuses_a_weak_password(db):
         "/creances/compte/inscription/",
         {"full_name": "X", "email": "x@test.fr", "password": "court"},
     )
-    assert weak.status_code == 401 and 'role="alert"' in page(weak)
+    # 400: a weak password is a form to correct, not a failed sign-in (issue #10: form
+    # validation answered 401 AuthenticationFailed).
+    assert weak.status_code == 400 and 'role="alert"' in page(weak)
     assert not User.objects.filter(email="x@test.fr").exists()
 
 

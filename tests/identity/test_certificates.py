@@ -24,8 +24,8 @@ from django.test import Client, RequestFactory
 from tests.conftest import PASSWORD, otp_for
 
 from sceau.core.errors import AuthenticationFailed, Conflict, NotFound
-from sceau.core.http import client_ip
 from sceau.core.proxy import ProxyHeadersMiddleware, is_trusted_proxy
+from sceau.core.proxy import client_address as client_ip
 from sceau.identity import certificates, services, testpki
 from sceau.identity.certificates import (
     SESSION_FINGERPRINT_KEY,

@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from tests.conftest import PASSWORD, otp_for
 
-from sceau.core.errors import AuthenticationFailed, TooManyAttempts
+from sceau.core.errors import AuthenticationFailed, InvalidInput, TooManyAttempts
 from sceau.identity import codes, services
 from sceau.identity.models import AccessCredential, ApiToken
 from sceau.journal.models import JournalEntry
@@ -138,7 +138,8 @@ def test_totp_secret_is_usable_by_an_authenticator(world):
 
 def test_holder_may_sign_in_with_a_password_of_their_own(world):
     cred, issued = services.issue_credential("creances.claim", 77)
-    with pytest.raises(AuthenticationFailed):
+    # A password to correct, not a failed sign-in (issue #10: it was AuthenticationFailed).
+    with pytest.raises(InvalidInput):
         services.set_holder_password(cred, "court")  # too short
     services.set_holder_password(cred, "mon mot de passe à moi 2026")
     cred.refresh_from_db()

@@ -155,7 +155,7 @@ def test_extension_rules(world):
 
 
 def test_signification_in_the_future_is_refused(world):
-    from sceau.pieces.errors import InvalidInput
+    from sceau.core.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
         services.record_signification(

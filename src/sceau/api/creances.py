@@ -11,12 +11,11 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from sceau.api.schemas import FILE_PROPERTY, ErrorOut, multipart_body
-from sceau.core.errors import Conflict, NotFound
+from sceau.core.errors import Conflict, InvalidInput, NotFound
 from sceau.creances import machine, services
 from sceau.creances.models import Claim
 from sceau.identity.auth import AccountBearer, HolderBearer
 from sceau.identity.models import Office, User
-from sceau.pieces.errors import InvalidInput
 
 router = Router(tags=["Petites créances"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
@@ -363,7 +362,7 @@ ATTACHMENT_BODY = multipart_body(["file", "text"], file=FILE_PROPERTY, text={"ty
 
 
 def _attachment(request: HttpRequest, claim: Claim, kind: str, name: str) -> dict:
-    from sceau.api.pieces import single_upload
+    from sceau.vault.uploads import single_upload
 
     upload = single_upload(request)
     m = services.post_message(

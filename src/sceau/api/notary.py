@@ -14,7 +14,7 @@ from sceau.identity.models import AccessCredential, User
 from sceau.notary import services as notary
 from sceau.notary.models import Notice
 from sceau.pieces import services as pieces
-from sceau.pieces.errors import InvalidInput
+from sceau.vault.uploads import single_upload
 
 router = Router(tags=["Avis horodatés"])
 ERRORS = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut}
@@ -143,12 +143,6 @@ def evidence(request: HttpRequest, dossier_id: int):
 )
 def validate_signature(request: HttpRequest):
     """Validation report of every PAdES signature of an uploaded PDF (not kept by Sceau)."""
-    from sceau.api.pieces import single_upload
-    from sceau.notary.errors import NotaryError
-
     upload = single_upload(request)
-    try:
-        reports = notary.report_for_upload(upload.sealed)
-    except NotaryError as exc:
-        raise InvalidInput(exc.message) from None
+    reports = notary.report_for_upload(upload.sealed)  # a NotaryError carries its status
     return [notary.report_as_dict(r) for r in reports]

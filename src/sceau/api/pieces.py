@@ -6,17 +6,16 @@ import base64
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.http.multipartparser import MultiPartParserError
 from ninja import Router, Status
 
 from sceau.api import schemas as s
 from sceau.api.serializers import document_out, dossier_out, recipient_out
+from sceau.core.errors import InvalidInput
 from sceau.identity.auth import OfficerBearer
 from sceau.pieces import services
-from sceau.pieces.errors import InvalidInput
 from sceau.pieces.mention import mention_text, render_mention_pdf
 from sceau.pieces.views_support import access_mention
-from sceau.vault.uploads import SealedUpload
+from sceau.vault.uploads import single_upload
 
 router = Router(auth=OfficerBearer(), tags=["Mes Pièces (étude)"])
 ERRORS = {400: s.ErrorOut, 401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut, 409: s.ErrorOut}
@@ -125,22 +124,6 @@ def deposit(request: HttpRequest, dossier_id: int):
         raise InvalidInput("Le champ « recipients » attend des identifiants numériques.") from None
     document = services.deposit(request.auth, dossier, upload.sealed, upload.name, ids)
     return Status(201, document_out(document))
-
-
-def single_upload(request: HttpRequest) -> SealedUpload:
-    """The one sealed file of a multipart request, or a clear refusal."""
-    try:
-        files = request.FILES.getlist("file")
-    except MultiPartParserError as exc:
-        raise InvalidInput(f"Envoi multipart illisible ({exc}).") from None
-    if len(files) != 1:
-        raise InvalidInput("Envoyez exactement un fichier, dans le champ « file ».")
-    upload: SealedUpload = files[0]
-    if upload.error is not None:
-        raise upload.error
-    if upload.sealed is None:
-        raise InvalidInput("Le fichier n'a pas pu être reçu : recommencez l'envoi.")
-    return upload
 
 
 @router.get("/documents/{document_id}", response={200: s.DocumentOut, **ERRORS})

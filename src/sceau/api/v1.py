@@ -6,8 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from sceau.core.errors import DetailedError, SceauError, TooManyAttempts
-from sceau.core.http import error_body, error_status
+from sceau.core.errors import SceauError, TooManyAttempts
 
 api = NinjaAPI(
     title="Sceau API",
@@ -27,16 +26,11 @@ def _json_error(request: HttpRequest, status: int, code: str, message: str) -> H
 
 @api.exception_handler(SceauError)
 def _sceau_error(request: HttpRequest, exc: SceauError) -> HttpResponse:
-    response = api.create_response(request, error_body(exc), status=error_status(exc))
+    """Every domain error of every app (a refused file, a wrong PIN, an authority down...)."""
+    response = _json_error(request, exc.status, exc.code, exc.message)
     if isinstance(exc, TooManyAttempts):
         response["Retry-After"] = str(exc.retry_after)
     return response
-
-
-@api.exception_handler(DetailedError)
-def _core_error(request: HttpRequest, exc: DetailedError) -> HttpResponse:
-    """Vault and notary errors (a refused file, a signer's wrong PIN, an authority down)."""
-    return api.create_response(request, error_body(exc), status=error_status(exc))
 
 
 @api.exception_handler(ValidationError)

@@ -1,7 +1,9 @@
-"""The root of Sceau's error hierarchy.
+"""The one root of Sceau's errors (Django-free, so the pure cores use it too).
 
-Each app defines its own subclasses. Every error carries a French ``message`` telling the user
-what to do next, an English ``code`` for programs, and the HTTP ``status`` the API and pages use.
+Every error carries a French ``message`` that tells the user what to do next, an English
+``code`` for programs, the HTTP ``status`` that pages and the API answer with, and an optional
+English ``detail`` for logs, never shown to users. Each app's ``errors.py`` subclasses these
+with its own codes and statuses on the class: no table maps codes to statuses elsewhere.
 """
 
 from __future__ import annotations
@@ -12,24 +14,50 @@ class SceauError(Exception):
     code: str = "bad_request"
     message: str = "La demande n'a pas pu être traitée."
 
-    def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        detail: str | None = None,
+    ) -> None:
         if message is not None:
             self.message = message
         if code is not None:
             self.code = code
+        if status is not None:
+            self.status = status
+        self.detail = detail
         super().__init__(self.message)
 
+    def __str__(self) -> str:
+        if self.detail:
+            return f"{self.message} [{self.code}: {self.detail}]"
+        return self.message
 
-class NotFound(SceauError):
-    status = 404
-    code = "not_found"
-    message = "Cet élément n'existe pas ou ne vous est pas accessible."
+
+class InvalidInput(SceauError):
+    code = "invalid_input"
+    message = "Les informations envoyées ne sont pas valables : corrigez-les et réessayez."
+
+
+class AuthenticationFailed(SceauError):
+    status = 401
+    code = "authentication_failed"
+    message = "Identifiants incorrects. Vérifiez-les et réessayez."
 
 
 class PermissionDenied(SceauError):
     status = 403
     code = "forbidden"
     message = "Vous n'avez pas le droit d'effectuer cette opération."
+
+
+class NotFound(SceauError):
+    status = 404
+    code = "not_found"
+    message = "Cet élément n'existe pas ou ne vous est pas accessible."
 
 
 class Conflict(SceauError):
@@ -42,6 +70,16 @@ class Gone(SceauError):
     code = "gone"
 
 
+class TooLarge(SceauError):
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(SceauError):
+    status = 415
+    code = "unsupported_format"
+
+
 class TooManyAttempts(SceauError):
     status = 429
     code = "too_many_attempts"
@@ -51,28 +89,20 @@ class TooManyAttempts(SceauError):
         super().__init__(message)
 
 
-class AuthenticationFailed(SceauError):
-    status = 401
-    code = "authentication_failed"
-    message = "Identifiants incorrects. Vérifiez-les et réessayez."
+class IntegrityFailure(SceauError):
+    """Something stored or computed is not what it must be: a server-side failure."""
+
+    status = 500
+    code = "internal_error"
+    message = "Erreur interne : réessayez plus tard."
 
 
-class DetailedError(Exception):
-    """Base of the errors of Sceau's Django-free cores (vault, notary).
+class BadGateway(SceauError):
+    status = 502
+    code = "bad_gateway"
 
-    ``message`` is French, shown to users, and says what to do next; ``code`` is a short English
-    slug for programs; ``detail`` is optional English text for logs, never shown to users.
-    """
 
-    code: str = "error"
-    default_message: str = "Une erreur est survenue : réessayez dans quelques instants."
-
-    def __init__(self, message: str | None = None, *, detail: str | None = None) -> None:
-        self.message: str = message or self.default_message
-        self.detail: str | None = detail
-        super().__init__(self.message)
-
-    def __str__(self) -> str:
-        if self.detail:
-            return f"{self.message} [{self.code}: {self.detail}]"
-        return self.message
+class ServiceUnavailable(SceauError):
+    status = 503
+    code = "unavailable"
+    message = "Le service est momentanément indisponible : réessayez dans quelques instants."

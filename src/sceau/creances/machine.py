@@ -24,13 +24,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from sceau.core.dates import add_months, paris_date, procedural_deadline
-from sceau.core.errors import Conflict, PermissionDenied
+from sceau.core.errors import Conflict, InvalidInput, PermissionDenied
 from sceau.creances import rules
 from sceau.creances.models import Claim, Proposal
 from sceau.identity.models import Office, User
 from sceau.journal.models import JournalEntry
 from sceau.journal.services import Actor, record
-from sceau.pieces.errors import InvalidInput
 
 REQUESTED, DECLINED, MANDATED, INVITED = "requested", "declined", "mandated", "invited"
 ACCEPTED, REFUSED, AGREED, CLOSED = "accepted", "refused", "agreed", "closed"

@@ -10,14 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sceau.api.pieces import single_upload
-from sceau.core.errors import (
-    AuthenticationFailed,
-    DetailedError,
-    SceauError,
-)
-from sceau.core.http import client_ip
-from sceau.core.web import domain_errors, officer_required, render_error
+from sceau.core.errors import InvalidInput, SceauError
+from sceau.core.proxy import client_address as client_ip
+from sceau.core.web import ERROR_BACK, error_back, officer_required
 from sceau.creances import machine, services
 from sceau.creances import web_support as support
 from sceau.creances.forms import (
@@ -37,10 +32,9 @@ from sceau.creances.forms import (
 from sceau.identity import services as identity
 from sceau.identity.auth import holder_for_session
 from sceau.notary import services as notary
-from sceau.notary.errors import NotaryError
 from sceau.notary.models import Notice
 from sceau.notary.views_support import notice_file
-from sceau.pieces.errors import InvalidInput
+from sceau.vault.uploads import single_upload
 
 DEBTOR_HOME = "/creances/debiteur/"
 
@@ -105,15 +99,13 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@error_back("/creances/compte/inscription/")
 def verify(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (mail scanners that open links must not use up the one display of
     the TOTP key); POST activates the account and shows the key, once."""
     if request.method == "GET":
         return render(request, "creances/verify.html", {})
-    try:
-        user = identity.verify_email(token)
-    except SceauError as exc:
-        return render_error(request, exc, back="/creances/compte/inscription/")
+    user = identity.verify_email(token)
     context = {"account": user, "first": user.just_verified}
     if user.just_verified:
         context["secret"] = support.grouped_secret(user.totp_secret)
@@ -180,7 +172,6 @@ def _creditor_claim(request: HttpRequest, claim_id: int):
 
 @support.creditor_required
 @require_GET
-@domain_errors
 def creditor_claim(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = _creditor_claim(request, claim_id)
     if not support.has_consented(claim, "creditor"):
@@ -207,7 +198,6 @@ def creditor_claim(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @support.creditor_required
 @require_POST
-@domain_errors
 def creditor_consent(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = _creditor_claim(request, claim_id)
     if not support.has_consented(claim, "creditor"):
@@ -221,7 +211,6 @@ def creditor_consent(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @support.creditor_required
 @require_POST
-@domain_errors
 def creditor_proposal_answer(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = _creditor_claim(request, claim_id)
     if not support.has_consented(claim, "creditor"):
@@ -237,7 +226,6 @@ def creditor_proposal_answer(request: HttpRequest, claim_id: int) -> HttpRespons
 
 @support.creditor_required
 @require_POST
-@domain_errors
 def creditor_message(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = _creditor_claim(request, claim_id)
     if not support.has_consented(claim, "creditor"):
@@ -249,7 +237,6 @@ def creditor_message(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @support.creditor_required
 @require_GET
-@domain_errors
 def creditor_attachment(request: HttpRequest, claim_id: int, message_id: int) -> HttpResponse:
     claim = _creditor_claim(request, claim_id)
     if not support.has_consented(claim, "creditor"):
@@ -259,7 +246,6 @@ def creditor_attachment(request: HttpRequest, claim_id: int, message_id: int) ->
 
 @support.creditor_required
 @require_GET
-@domain_errors
 def creditor_document(request: HttpRequest, claim_id: int, what: str) -> HttpResponse:
     claim = _creditor_claim(request, claim_id)
     if not support.has_consented(claim, "creditor"):
@@ -275,7 +261,6 @@ def _document(claim, what: str) -> HttpResponse:
 
 @support.creditor_required
 @require_GET
-@domain_errors
 def creditor_notice(request: HttpRequest, notice_id: int, what: str) -> HttpResponse:
     notice = Notice.objects.filter(pk=notice_id, context="creances", party="creditor").first()
     if (
@@ -351,7 +336,6 @@ def officer_new(request: HttpRequest) -> HttpResponse:
 
 @officer_required
 @require_GET
-@domain_errors
 def officer_claim(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = services.get_claim(request.user, claim_id)
     allowed = machine.allowed_outcome(claim) if claim.state != machine.CLOSED else None
@@ -380,7 +364,6 @@ def officer_claim(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @officer_required
 @require_POST
-@domain_errors
 def officer_mandate(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = services.get_claim(request.user, claim_id)
     accept = request.POST.get("decision") == "accept"
@@ -397,7 +380,6 @@ def officer_mandate(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @officer_required
 @require_POST
-@domain_errors
 def officer_invitation(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = services.get_claim(request.user, claim_id)
     form = InvitationForm(request.POST)
@@ -422,7 +404,6 @@ def officer_invitation(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @officer_required
 @require_POST
-@domain_errors
 def officer_proposal(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = services.get_claim(request.user, claim_id)
     form = ProposalForm(request.POST)
@@ -443,31 +424,25 @@ def officer_proposal(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @officer_required
 @require_POST
-@domain_errors
 def officer_outcome(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = services.get_claim(request.user, claim_id)
     form = OutcomeForm(request.POST)
     if not form.is_valid():
         raise _form_problem(form)
-    try:
-        services.record_outcome(
-            request.user,
-            claim,
-            form.cleaned_data["outcome"],
-            form.cleaned_data["signing_secret"],
-        )
-    except NotaryError as exc:
-        # Wrong passphrase or PIN, no certificate, authority down: nothing was recorded.
-        return render_error(
-            request, InvalidInput(exc.message), back=f"/etude/creances/{claim.pk}/#fin"
-        )
+    # A wrong passphrase or PIN, no certificate, an authority down: the notary's error (with
+    # its own status) reaches the error page, and nothing was recorded.
+    services.record_outcome(
+        request.user,
+        claim,
+        form.cleaned_data["outcome"],
+        form.cleaned_data["signing_secret"],
+    )
     messages.success(request, "Fin de la procédure enregistrée ; documents signés.")
     return redirect("creances:officer_claim", claim.pk)
 
 
 @officer_required
 @require_POST
-@domain_errors
 def officer_message(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = services.get_claim(request.user, claim_id)
     attached = _post_message(request, claim, "officer", request.user.full_name)
@@ -477,7 +452,6 @@ def officer_message(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @officer_required
 @require_GET
-@domain_errors
 def officer_attachment(request: HttpRequest, claim_id: int, message_id: int) -> HttpResponse:
     claim = services.get_claim(request.user, claim_id)
     return _attachment(claim, message_id, "officer", request.user.full_name)
@@ -485,7 +459,6 @@ def officer_attachment(request: HttpRequest, claim_id: int, message_id: int) -> 
 
 @officer_required
 @require_GET
-@domain_errors
 def officer_document(request: HttpRequest, claim_id: int, what: str) -> HttpResponse:
     return _document(services.get_claim(request.user, claim_id), what)
 
@@ -503,10 +476,8 @@ def debtor_view(view):
         if credential is None or credential.holder_kind != services.HOLDER_KIND:
             return redirect("pieces:access_login")
         request.holder_credential = credential
-        try:
-            return view(request, services.claim_for_credential(credential), *args, **kwargs)
-        except (SceauError, DetailedError) as exc:
-            return render_error(request, exc, back=DEBTOR_HOME)
+        setattr(request, ERROR_BACK, DEBTOR_HOME)  # errors link back to the debtor's page
+        return view(request, services.claim_for_credential(credential), *args, **kwargs)
 
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__
@@ -552,7 +523,7 @@ def debtor_password(request: HttpRequest, claim) -> HttpResponse:
         return _debtor_page(request, claim, form, error, status=400)
     try:
         identity.set_holder_password(request.holder_credential, form.cleaned_data["password"])
-    except AuthenticationFailed as exc:  # too short, too common: the validators' message
+    except InvalidInput as exc:  # too short, too common: the validators' message
         return _debtor_page(request, claim, form, exc.message, status=400)
     messages.success(
         request,

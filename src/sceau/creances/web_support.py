@@ -19,7 +19,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 
-from sceau.core.errors import AuthenticationFailed, Conflict, SceauError
+from sceau.core.errors import Conflict, SceauError
 from sceau.creances import machine, services
 from sceau.creances.models import Claim, Consent, Message
 from sceau.identity import services as identity
@@ -118,7 +118,7 @@ def register_creditor(full_name: str, email: str, password: str) -> None:
         with transaction.atomic():
             try:
                 user, token = identity.register_creditor(email, full_name, password)
-            except AuthenticationFailed as exc:
+            except Conflict as exc:
                 if exc.code != "account_exists":
                     raise
                 make_password(password)  # the time a new account would have taken

@@ -12,3 +12,8 @@ class IdentityConfig(AppConfig):
         from sceau.identity.sessions import on_user_logged_in
 
         user_logged_in.connect(on_user_logged_in, dispatch_uid="sceau-session-started")
+
+        from sceau.identity.auth import may_upload
+        from sceau.vault.uploads import register_upload_gate
+
+        register_upload_gate(may_upload)

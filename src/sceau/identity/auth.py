@@ -131,3 +131,8 @@ def uploader_for_request(request: HttpRequest) -> object | None:
     if hasattr(request, "session") and request.session.get(HOLDER_SESSION_KEY):
         return holder_for_session(request)
     return None
+
+
+def may_upload(request: HttpRequest) -> bool:
+    """The vault's upload gate: only someone who may deposit a file has it sealed."""
+    return uploader_for_request(request) is not None

@@ -42,9 +42,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
-from sceau.core import http as core_http
 from sceau.core.errors import Conflict, NotFound, SceauError
-from sceau.core.proxy import CLIENT_CERT, CLIENT_VERIFY, proxy_header
+from sceau.core.proxy import CLIENT_CERT, CLIENT_VERIFY, client_address, proxy_header
 from sceau.identity.models import OfficerCertificate, User
 from sceau.identity.services import officer_actor, record_login_succeeded
 from sceau.journal.services import Actor, record
@@ -162,7 +161,6 @@ class CertificateRefused(SceauError):
         self.parsed = parsed
         self.registered = registered
         self.proxy_status = proxy_status
-        self.detail = detail
         when = ""
         if parsed is not None and reason == "expired":
             when = f" le {_paris(parsed.not_after)}"
@@ -170,7 +168,7 @@ class CertificateRefused(SceauError):
             when = f" (il le sera le {_paris(parsed.not_before)})"
         nginx_words = proxy_status.partition(":")[2].strip() or proxy_status or "inconnu"
         message = _MESSAGES[reason].format(detail=nginx_words[:200], when=when)
-        super().__init__(message, code=f"certificate_{reason}")
+        super().__init__(message, code=f"certificate_{reason}", detail=detail)
 
 
 def _paris(moment: datetime) -> str:
@@ -507,7 +505,7 @@ class CertificateSessionMiddleware:
             object_kind="user",
             object_id=user.pk,
             office_id=user.office_id,
-            details={"ip": core_http.client_ip(request), "reason": reason},
+            details={"ip": client_address(request), "reason": reason},
         )
         logout(request)
         messages.warning(request, f"Votre session a été fermée. {message}")

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from sceau.core.errors import AuthenticationFailed
+from sceau.core.errors import AuthenticationFailed, Conflict, InvalidInput
 from sceau.identity import codes, holders, tokens
 from sceau.identity.models import AccessCredential, AccessSession, ApiToken, Office, User
 from sceau.identity.throttle import Throttle
@@ -304,7 +304,7 @@ def set_holder_password(credential: AccessCredential, password: str) -> None:
     try:
         validate_password(password)
     except ValidationError as exc:
-        raise AuthenticationFailed(" ".join(exc.messages), code="weak_password") from None
+        raise InvalidInput(" ".join(exc.messages), code="weak_password") from None
     with transaction.atomic():
         credential.password_hash = tokens.hash_secret(password)
         credential.save(update_fields=["password_hash"])
@@ -369,15 +369,13 @@ def register_creditor(email: str, full_name: str, password: str) -> tuple[User, 
 
     email = (email or "").strip().lower()
     if not email or "@" not in email or not (full_name or "").strip():
-        raise AuthenticationFailed(
-            "Indiquez votre nom et une adresse électronique valide.", code="invalid_input"
-        )
+        raise InvalidInput("Indiquez votre nom et une adresse électronique valide.")
     try:
         validate_password(password)
     except ValidationError as exc:
-        raise AuthenticationFailed(" ".join(exc.messages), code="weak_password") from None
+        raise InvalidInput(" ".join(exc.messages), code="weak_password") from None
     if User.objects.filter(email=email).exists():
-        raise AuthenticationFailed(
+        raise Conflict(
             "Un compte existe déjà pour cette adresse : connectez-vous.", code="account_exists"
         )
     user = create_officer(None, email, full_name.strip(), password, role=User.CREDITOR)

@@ -24,7 +24,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sceau.core.errors import PermissionDenied, SceauError
-from sceau.core.http import client_ip
+from sceau.core.proxy import client_address as client_ip
 from sceau.core.web import render_error
 from sceau.identity import oidc_services as services
 from sceau.identity.auth import HOLDER_SESSION_KEY, holder_for_session, start_holder_session

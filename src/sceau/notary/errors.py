@@ -7,14 +7,14 @@ shown to users).
 
 from __future__ import annotations
 
-from sceau.core.errors import DetailedError
+from sceau.core.errors import SceauError
 
 
-class NotaryError(DetailedError):
+class NotaryError(SceauError):
     """Base class of every notary error."""
 
-    code: str = "notary_error"
-    default_message: str = (
+    code = "notary_error"
+    message = (
         "Une erreur est survenue lors de l'horodatage ou de la signature. Réessayez dans "
         "quelques instants ; si le problème persiste, contactez l'administrateur de la plateforme."
     )
@@ -27,8 +27,9 @@ class TimestampRefused(NotaryError):
     attention.
     """
 
+    status = 502
     code = "timestamp_refused"
-    default_message = (
+    message = (
         "Le jeton d'horodatage n'a pas pu être validé : il ne correspond pas au document ou "
         "l'autorité d'horodatage n'est pas reconnue. Vérifiez la configuration de l'autorité "
         "d'horodatage (adresse, certificats racines) ; si le problème persiste, contactez "
@@ -39,8 +40,9 @@ class TimestampRefused(NotaryError):
 class AuthorityUnavailable(NotaryError):
     """The authority could not be reached (network error, time-out, HTTP 5xx): retry later."""
 
+    status = 503
     code = "tsa_unavailable"
-    default_message = (
+    message = (
         "L'autorité d'horodatage ne répond pas pour le moment. L'horodatage sera retenté "
         "automatiquement ; aucune action n'est nécessaire de votre part."
     )
@@ -50,7 +52,7 @@ class SignatureError(NotaryError):
     """A document could not be signed, or its signature does not check out."""
 
     code = "signature_error"
-    default_message = (
+    message = (
         "La signature du document a échoué. Réessayez dans quelques instants ; si le problème "
         "persiste, contactez l'administrateur de la plateforme."
     )
@@ -59,8 +61,9 @@ class SignatureError(NotaryError):
 class PkiError(NotaryError):
     """The certificates or keys on disk cannot be used as they are."""
 
+    status = 500
     code = "pki_error"
-    default_message = (
+    message = (
         "Les certificats de la plateforme sont illisibles ou incomplets. Contactez "
         "l'administrateur de la plateforme."
     )

@@ -85,7 +85,7 @@ class SignerCredentialError(SignatureError):
     """The signing key cannot be reached: PKCS#12 file, passphrase, card, PIN, labels."""
 
     code = "signer_credential"
-    default_message = (
+    message = (
         "La clé de signature est inaccessible. Vérifiez le certificat, la carte et le code "
         "PIN, puis réessayez."
     )
@@ -95,7 +95,7 @@ class SignerCertificateError(SignatureError):
     """The signer's certificate cannot be used to sign now (expired, revoked, untrusted)."""
 
     code = "signer_certificate"
-    default_message = (
+    message = (
         "Le certificat de signature ne peut pas être utilisé. Vérifiez sa validité auprès de "
         "votre prestataire de certification."
     )
@@ -105,7 +105,7 @@ class PdfDocumentError(SignatureError):
     """The PDF cannot be read, or holds no signature to verify."""
 
     code = "pdf_unreadable"
-    default_message = (
+    message = (
         "Le document PDF est illisible ou endommagé. Vérifiez le fichier et déposez-le à nouveau."
     )
 

@@ -1,10 +1,6 @@
 """Errors of Mes Pieces, each with a message that says what to do."""
 
-from sceau.core.errors import Conflict, Gone, SceauError
-
-
-class InvalidInput(SceauError):
-    code = "invalid_input"
+from sceau.core.errors import Conflict, Gone
 
 
 class ReferenceTaken(Conflict):

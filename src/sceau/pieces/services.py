@@ -23,7 +23,7 @@ from sceau.core.dates import (
     paris_date,
     procedural_deadline,
 )
-from sceau.core.errors import NotFound
+from sceau.core.errors import InvalidInput, NotFound
 from sceau.identity import services as identity
 from sceau.identity.models import AccessCredential, User
 from sceau.journal.models import JournalEntry
@@ -31,7 +31,6 @@ from sceau.journal.services import Actor, record
 from sceau.pieces.errors import (
     DocumentUnavailable,
     ExpiryTooEarly,
-    InvalidInput,
     NotExtendable,
     ReferenceTaken,
 )

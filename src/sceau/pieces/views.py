@@ -10,16 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sceau.api.pieces import single_upload
-from sceau.core.errors import DetailedError, NotFound, SceauError
-from sceau.core.http import client_ip, error_body, error_status
-from sceau.core.web import domain_errors, officer_required, render_error
+from sceau.core.errors import InvalidInput, NotFound, SceauError
+from sceau.core.proxy import client_address as client_ip
+from sceau.core.web import error_back, officer_required
 from sceau.identity.auth import holder_for_session, start_holder_session
 from sceau.notary import services as notary
 from sceau.notary.models import Notice
 from sceau.notary.views_support import notice_file
 from sceau.pieces import services
-from sceau.pieces.errors import InvalidInput
 from sceau.pieces.forms import (
     AccessLoginForm,
     DossierForm,
@@ -30,7 +28,7 @@ from sceau.pieces.forms import (
 )
 from sceau.pieces.mention import mention_text, render_mention_pdf
 from sceau.pieces.views_support import access_mention, document_response
-from sceau.vault.errors import VaultError
+from sceau.vault.uploads import single_upload
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -49,7 +47,6 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
 
 @officer_required
 @require_http_methods(["GET", "POST"])
-@domain_errors
 def dossier_create(request: HttpRequest) -> HttpResponse:
     form = DossierForm(request.POST or None)
     formset = RecipientFormSet(request.POST or None, prefix="r")
@@ -72,7 +69,6 @@ def dossier_create(request: HttpRequest) -> HttpResponse:
 
 @officer_required
 @require_GET
-@domain_errors
 def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
     dossier = services.get_dossier(request.user, dossier_id)
     now = timezone.now()
@@ -117,7 +113,6 @@ def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
 
 @officer_required
 @require_POST
-@domain_errors
 def recipient_add(request: HttpRequest, dossier_id: int) -> HttpResponse:
     dossier = services.get_dossier(request.user, dossier_id)
     form = RecipientForm(request.POST, prefix="new")
@@ -133,7 +128,6 @@ def recipient_add(request: HttpRequest, dossier_id: int) -> HttpResponse:
 
 @officer_required
 @require_POST
-@domain_errors
 def credentials_issue(request: HttpRequest, recipient_id: int) -> HttpResponse:
     recipient = services.get_recipient(request.user, recipient_id)
     issued = services.issue_credentials(request.user, recipient)
@@ -153,7 +147,6 @@ def credentials_issue(request: HttpRequest, recipient_id: int) -> HttpResponse:
 
 @officer_required
 @require_POST
-@domain_errors
 def signification(request: HttpRequest, recipient_id: int) -> HttpResponse:
     recipient = services.get_recipient(request.user, recipient_id)
     form = SignificationForm(request.POST)
@@ -173,7 +166,6 @@ def signification(request: HttpRequest, recipient_id: int) -> HttpResponse:
 
 @officer_required
 @require_POST
-@domain_errors
 def extend_short(request: HttpRequest, recipient_id: int) -> HttpResponse:
     recipient = services.get_recipient(request.user, recipient_id)
     done = services.extend_short_documents(request.user, recipient)
@@ -183,7 +175,6 @@ def extend_short(request: HttpRequest, recipient_id: int) -> HttpResponse:
 
 @officer_required
 @require_POST
-@domain_errors
 def document_extend(request: HttpRequest, document_id: int) -> HttpResponse:
     document = services.get_document(request.user, document_id)
     form = ExtensionForm(request.POST)
@@ -199,15 +190,10 @@ def document_extend(request: HttpRequest, document_id: int) -> HttpResponse:
 def document_upload(request: HttpRequest, dossier_id: int) -> HttpResponse:
     """Deposit from the page; answers JSON to the progress-bar script, a redirect otherwise."""
     wants_json = request.headers.get("Accept", "").startswith("application/json")
-    try:
-        dossier = services.get_dossier(request.user, dossier_id)
-        upload = single_upload(request)
-        ids = [int(v) for v in request.POST.getlist("recipients") if v.isdigit()]
-        document = services.deposit(request.user, dossier, upload.sealed, upload.name, ids)
-    except (SceauError, VaultError) as exc:
-        if wants_json:
-            return JsonResponse(error_body(exc), status=error_status(exc))
-        return render_error(request, exc)
+    dossier = services.get_dossier(request.user, dossier_id)
+    upload = single_upload(request)
+    ids = [int(v) for v in request.POST.getlist("recipients") if v.isdigit()]
+    document = services.deposit(request.user, dossier, upload.sealed, upload.name, ids)
     messages.success(request, f"{document.name} déposé (empreinte SHA-256 {document.sha256}).")
     if wants_json:
         return JsonResponse(
@@ -223,7 +209,6 @@ def document_upload(request: HttpRequest, dossier_id: int) -> HttpResponse:
 
 @officer_required
 @require_GET
-@domain_errors
 def dossier_journal(request: HttpRequest, dossier_id: int) -> HttpResponse:
     dossier = services.get_dossier(request.user, dossier_id)
     return render(
@@ -293,14 +278,12 @@ def access_dossier(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@error_back("/acces/dossier/")
 def access_document(request: HttpRequest, document_id: int, mode: str) -> HttpResponse:
     recipient = _holder_recipient(request)
     if recipient is None:
         return redirect("pieces:access_login")
-    try:
-        opened = services.consult(recipient, document_id, mode)
-    except (SceauError, VaultError) as exc:
-        return render_error(request, exc, back="/acces/dossier/")
+    opened = services.consult(recipient, document_id, mode)
     return document_response(opened, attachment=(mode == "download"))
 
 
@@ -318,7 +301,6 @@ def access_logout(request: HttpRequest) -> HttpResponse:
 
 @officer_required
 @require_GET
-@domain_errors
 def officer_notice(request: HttpRequest, notice_id: int, what: str) -> HttpResponse:
     notice = Notice.objects.filter(pk=notice_id, office_id=request.user.office_id).first()
     if notice is None:
@@ -327,6 +309,7 @@ def officer_notice(request: HttpRequest, notice_id: int, what: str) -> HttpRespo
 
 
 @require_GET
+@error_back("/acces/dossier/")
 def access_notice(request: HttpRequest, notice_id: int, what: str) -> HttpResponse:
     recipient = _holder_recipient(request)
     if recipient is None:
@@ -334,15 +317,11 @@ def access_notice(request: HttpRequest, notice_id: int, what: str) -> HttpRespon
     notice = Notice.objects.filter(
         pk=notice_id, context="pieces", recipient_id=recipient.pk
     ).first()
-    try:
-        return notice_file(notice, what)
-    except SceauError as exc:
-        return render_error(request, exc, back="/acces/dossier/")
+    return notice_file(notice, what)
 
 
 @officer_required
 @require_GET
-@domain_errors
 def evidence_bundle(request: HttpRequest, dossier_id: int) -> HttpResponse:
     from sceau.notary.evidence import build_bundle
 
@@ -362,7 +341,7 @@ def signature_check(request: HttpRequest) -> HttpResponse:
         try:
             upload = single_upload(request)
             reports = notary.report_for_upload(upload.sealed)
-        except (SceauError, DetailedError) as exc:
+        except SceauError as exc:  # the report page shows why the file was not read
             error = exc.message
     status = 400 if error else 200
     return render(

@@ -7,14 +7,15 @@ never shown to users).
 
 from __future__ import annotations
 
-from sceau.core.errors import DetailedError
+from sceau.core.errors import SceauError
 
 
-class VaultError(DetailedError):
-    """Base class of every vault error."""
+class VaultError(SceauError):
+    """Base class of every vault error: a server-side failure unless a subclass says else."""
 
-    code: str = "vault_error"
-    default_message: str = (
+    status = 500
+    code = "vault_error"
+    message = (
         "Une erreur est survenue lors du traitement du document. Réessayez dans quelques "
         "instants ; si le problème persiste, contactez l'étude."
     )
@@ -24,7 +25,7 @@ class IntegrityError(VaultError):
     """Decryption or authentication failed, or the fingerprint does not match."""
 
     code = "integrity_failure"
-    default_message = (
+    message = (
         "Le document stocké ne correspond plus à son empreinte : la consultation est arrêtée. "
         "L'étude a été prévenue."
     )
@@ -33,8 +34,9 @@ class IntegrityError(VaultError):
 class UnsupportedFormat(VaultError):
     """The document is not an accepted format, or looks damaged."""
 
+    status = 415
     code = "unsupported_format"
-    default_message = (
+    message = (
         "Ce fichier n'a pas été accepté : seuls les formats PDF, PNG et JPEG le sont. "
         "Enregistrez ou exportez votre document dans l'un de ces formats, puis déposez-le "
         "à nouveau."
@@ -44,8 +46,9 @@ class UnsupportedFormat(VaultError):
 class EmptyDocument(VaultError):
     """Nothing was received."""
 
+    status = 400
     code = "empty_document"
-    default_message = (
+    message = (
         "Le fichier reçu est vide. Vérifiez que vous avez choisi le bon document, puis "
         "déposez-le à nouveau."
     )
@@ -54,6 +57,7 @@ class EmptyDocument(VaultError):
 class DocumentTooLarge(VaultError):
     """More than the configured limit was received."""
 
+    status = 413
     code = "too_large"
 
     def __init__(self, limit_bytes: int, *, detail: str | None = None) -> None:
@@ -79,7 +83,7 @@ class KeyNotFound(VaultError):
     """The key-encryption key named by a document is not in the keyring."""
 
     code = "key_not_found"
-    default_message = (
+    message = (
         "La clé de chiffrement de ce document est introuvable : il ne peut pas être ouvert. "
         "Contactez l'administrateur de la plateforme."
     )
@@ -89,7 +93,7 @@ class BlobNotFound(VaultError):
     """The stored encrypted document does not exist."""
 
     code = "blob_not_found"
-    default_message = (
+    message = (
         "Le document stocké est introuvable : il a peut-être été supprimé à l'expiration de "
         "son délai de conservation. Contactez l'étude."
     )
@@ -99,6 +103,4 @@ class KeyringError(VaultError):
     """The keyring file cannot be used as it is (permissions, corrupted content)."""
 
     code = "keyring_error"
-    default_message = (
-        "Le trousseau de clés est inutilisable. Contactez l'administrateur de la plateforme."
-    )
+    message = "Le trousseau de clés est inutilisable. Contactez l'administrateur de la plateforme."

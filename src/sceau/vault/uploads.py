@@ -15,7 +15,9 @@ from collections.abc import Callable
 
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 
+from sceau.core.errors import InvalidInput
 from sceau.vault.core import SealedBlob, Sealing
 from sceau.vault.errors import VaultError
 
@@ -45,10 +47,35 @@ class SealedUpload:
         return f"<SealedUpload {self.name!r} {state}>"
 
 
-def _upload_allowed(request: HttpRequest) -> bool:
-    from sceau.identity.auth import uploader_for_request
+# Who may send a file is identity's to say: it registers its gate in IdentityConfig.ready().
+# No gate registered means no upload is sealed (fail closed).
+_UPLOAD_GATES: list[Callable[[HttpRequest], bool]] = []
 
-    return uploader_for_request(request) is not None
+
+def register_upload_gate(gate: Callable[[HttpRequest], bool]) -> None:
+    """``gate(request)`` is true when the request's sender may deposit a file."""
+    if gate not in _UPLOAD_GATES:
+        _UPLOAD_GATES.append(gate)
+
+
+def _upload_allowed(request: HttpRequest) -> bool:
+    return bool(_UPLOAD_GATES) and any(gate(request) for gate in _UPLOAD_GATES)
+
+
+def single_upload(request: HttpRequest) -> SealedUpload:
+    """The one sealed file of a multipart request (field ``file``), or a clear refusal."""
+    try:
+        files = request.FILES.getlist("file")
+    except MultiPartParserError as exc:
+        raise InvalidInput(f"Envoi multipart illisible ({exc}).") from None
+    if len(files) != 1:
+        raise InvalidInput("Envoyez exactement un fichier, dans le champ « file ».")
+    upload: SealedUpload = files[0]
+    if upload.error is not None:
+        raise upload.error
+    if upload.sealed is None:
+        raise InvalidInput("Le fichier n'a pas pu être reçu : recommencez l'envoi.")
+    return upload
 
 
 class SealingUploadHandler(FileUploadHandler):
