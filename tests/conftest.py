@@ -144,7 +144,7 @@ def standard_fonts():
 
 
 def safe_production_env(tmp_path) -> dict[str, str]:
-    """An environment production mode accepts (sceau.config.deploy_problems finds nothing);
+    """An environment production mode accepts (sceau.core.config.deploy_problems finds nothing);
     tests change one variable at a time to see it refused."""
     roots = tmp_path / "roots.pem"
     roots.write_text("-----BEGIN CERTIFICATE-----\n")

@@ -1,4 +1,4 @@
-"""Django settings, derived from the validated environment (see sceau.config)."""
+"""Django settings, derived from the validated environment (see sceau.core.config)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 import dj_database_url
 
-from sceau import config as _config
+from sceau.core import config as _config
 
 try:
     CONFIG = _config.load()
@@ -39,7 +39,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: drops the TLS proxy's headers (X-Forwarded-Proto, client certificate) unless the
     # request comes from SCEAU_TRUSTED_PROXIES, before SecurityMiddleware's redirect reads them.
-    "sceau.core.proxy.ProxyHeadersMiddleware",
+    "sceau.identity.proxy.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sceau.core.middleware.SecurityHeadersMiddleware",
@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sceau.core.context.sceau",
+                "sceau.identity.context.session",
             ],
         },
     },

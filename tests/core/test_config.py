@@ -1,7 +1,7 @@
 import pytest
 from tests.conftest import safe_production_env
 
-from sceau.config import ConfigError, load
+from sceau.core.config import ConfigError, load
 
 
 def env(tmp_path, **extra):
@@ -88,7 +88,7 @@ def test_production_names_each_unsafe_setting(tmp_path, change, named):
 
 
 def test_development_mode_reports_but_does_not_refuse(tmp_path):
-    from sceau.config import deploy_problems
+    from sceau.core.config import deploy_problems
 
     cfg = load(env(tmp_path))
     assert cfg.officer_password_login
@@ -114,9 +114,9 @@ def test_every_variable_read_is_documented():
     import re
     from pathlib import Path
 
-    from sceau.config import VARIABLES
+    from sceau.core.config import VARIABLES
 
-    source = Path(__file__).resolve().parents[2].joinpath("src/sceau/config.py").read_text()
+    source = Path(__file__).resolve().parents[2].joinpath("src/sceau/core/config.py").read_text()
     read = set(re.findall(r'"((?:SCEAU_|DATABASE_)[A-Z0-9_]+)"', source))
     read = {name for name in read if not name.endswith("_")}
     documented = {v.name for v in VARIABLES}

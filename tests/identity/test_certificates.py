@@ -24,8 +24,6 @@ from django.test import Client, RequestFactory
 from tests.conftest import PASSWORD, otp_for
 
 from sceau.core.errors import AuthenticationFailed, Conflict, NotFound
-from sceau.core.proxy import ProxyHeadersMiddleware, is_trusted_proxy
-from sceau.core.proxy import client_address as client_ip
 from sceau.identity import certificates, services, testpki
 from sceau.identity.certificates import (
     SESSION_FINGERPRINT_KEY,
@@ -33,6 +31,8 @@ from sceau.identity.certificates import (
     CertificateRefused,
 )
 from sceau.identity.models import OfficerCertificate, User
+from sceau.identity.proxy import ProxyHeadersMiddleware, is_trusted_proxy
+from sceau.identity.proxy import client_address as client_ip
 from sceau.journal.models import JournalEntry
 
 pytestmark = pytest.mark.django_db

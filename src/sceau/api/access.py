@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from sceau.api import schemas as s
-from sceau.core.proxy import client_address as client_ip
 from sceau.identity.auth import HolderBearer, bearer_token
+from sceau.identity.proxy import client_address as client_ip
 from sceau.identity.services import (
     end_access_session,
     open_access_session,

@@ -127,10 +127,10 @@ def tsa_certificates(request: HttpRequest):
 @router.get("/dossiers/{dossier_id}/evidence", auth=OfficerBearer(), response={200: None, **ERRORS})
 def evidence(request: HttpRequest, dossier_id: int):
     """A zip to check the dossier offline: fingerprints, notices and tokens, journal proofs."""
-    from sceau.notary.evidence import build_bundle
+    from sceau.pieces.evidence import dossier_bundle
 
     dossier = pieces.get_dossier(request.auth, dossier_id)
-    response = HttpResponse(build_bundle(dossier), content_type="application/zip")
+    response = HttpResponse(dossier_bundle(dossier), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="preuves-{dossier.pk}.zip"'
     return response
 

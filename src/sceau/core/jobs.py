@@ -1,97 +1,54 @@
-"""Periodic jobs run by `sceau worker`; each returns a one-line summary."""
+"""The registry of the periodic jobs `sceau worker` runs; each app registers its own.
+
+A job is a function returning a one-line summary. Apps call :func:`register_job` in their
+``AppConfig.ready()`` (warehouse's ``includeme``), so the kernel knows no app: it runs what it
+was given, in the order given by each job's ``order``, one failing job never stopping the others.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.cache import cache
 
 log = logging.getLogger(__name__)
 
 
-def _purge() -> str:
-    from sceau.pieces.services import purge_expired
-
-    report = purge_expired()
-    return f"purge: {len(report.purged)} document(s) détruit(s) sur {len(report.due)} échu(s)"
-
-
-def _sweep() -> str:
-    from sceau.vault.services import sweep_orphans
-
-    return f"sweep: {sweep_orphans()} blob(s) orphelin(s) supprimé(s)"
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[], str]
+    every_seconds: int  # minimum seconds between two runs (0: every round)
+    order: int  # rounds run jobs by increasing order
 
 
-def _tree_head() -> str:
-    from django.conf import settings
-
-    from sceau.journal import transparency
-
-    if not transparency.tree_head_due(settings.CONFIG.tree_head_seconds):
-        return "tree head : à jour"
-    head = transparency.make_tree_head()
-    return f"tree head : taille {head.tree_size}"
+_JOBS: dict[str, Job] = {}
 
 
-def _prune_journal() -> str:
-    from sceau.journal import transparency
-
-    return f"journal : {transparency.prune()} entrée(s) élaguée(s)"
-
-
-def _stamp_pending() -> str:
-    from sceau.notary.services import stamp_pending
-
-    done, pending = stamp_pending()
-    return f"avis : {done} horodaté(s), {pending} en attente de l'autorité d'horodatage"
+def register_job(name: str, run: Callable[[], str], *, every_seconds: int = 0, order: int) -> None:
+    """Register (once) a periodic job; a second job of the same name is a programming error."""
+    known = _JOBS.get(name)
+    if known is not None and known.run is not run:
+        raise RuntimeError(f"job {name!r} registered twice")
+    _JOBS[name] = Job(name, run, every_seconds, order)
 
 
-def _stamp_tree_head() -> str:
-    from sceau.notary.errors import NotaryError
-    from sceau.notary.services import stamp_tree_head
-
-    try:
-        stamp = stamp_tree_head()
-    except NotaryError as exc:
-        return f"horodatage du journal : reporté ({exc.code})"
-    return f"horodatage du journal : {'taille ' + str(stamp.tree_size) if stamp else 'à jour'}"
-
-
-def _witnesses() -> str:
-    from sceau.journal.witnessing import submit
-
-    lines = submit()
-    return "témoins : " + ("; ".join(lines) if lines else "aucun configuré")
-
-
-def _silence() -> str:
-    from sceau.creances.services import apply_silence
-
-    return f"petites créances : {apply_silence()} silence(s) constaté(s) comme refus"
-
-
-# name -> (function, minimum seconds between two runs)
-JOBS: dict[str, tuple[Callable[[], str], int]] = {
-    "purge": (_purge, 0),
-    "silence": (_silence, 0),
-    "sweep": (_sweep, 3600),
-    "tree_head": (_tree_head, 0),
-    "stamp_notices": (_stamp_pending, 0),
-    "stamp_tree_head": (_stamp_tree_head, 0),
-    "witnesses": (_witnesses, 0),
-    "prune_journal": (_prune_journal, 86400),
-}
+def jobs() -> list[Job]:
+    return sorted(_JOBS.values(), key=lambda job: (job.order, job.name))
 
 
 def run_due_jobs() -> list[str]:
     lines = []
-    for name, (job, every) in JOBS.items():
-        if every and not cache.add(f"sceau:job:{name}", 1, timeout=every):
+    for job in jobs():
+        if job.every_seconds and not cache.add(
+            f"sceau:job:{job.name}", 1, timeout=job.every_seconds
+        ):
             continue
         try:
-            lines.append(job())
+            lines.append(job.run())
         except Exception as exc:  # one failing job must not stop the others; it is logged
-            log.exception("job %s failed", name)
-            lines.append(f"{name}: ÉCHEC ({exc.__class__.__name__}: {exc})")
+            log.exception("job %s failed", job.name)
+            lines.append(f"{job.name}: ÉCHEC ({exc.__class__.__name__}: {exc})")
     return lines

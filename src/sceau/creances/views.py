@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sceau.core.errors import InvalidInput, SceauError
-from sceau.core.proxy import client_address as client_ip
 from sceau.core.web import ERROR_BACK, error_back, officer_required
 from sceau.creances import machine, services
 from sceau.creances import web_support as support
@@ -31,6 +30,7 @@ from sceau.creances.forms import (
 )
 from sceau.identity import services as identity
 from sceau.identity.auth import holder_for_session
+from sceau.identity.proxy import client_address as client_ip
 from sceau.notary import services as notary
 from sceau.notary.models import Notice
 from sceau.notary.views_support import notice_file

@@ -4,7 +4,7 @@ nginx terminates TLS with ``ssl_verify_client optional``: it checks the chain to
 profession's CA, the validity dates and the CRL, and passes its verdict
 (``X-SSL-Client-Verify``: ``SUCCESS``, ``NONE`` or ``FAILED:reason``) and the certificate
 (``X-SSL-Client-Cert``, the URL-escaped PEM of ``$ssl_client_escaped_cert``) to Sceau, which
-believes them only from ``SCEAU_TRUSTED_PROXIES`` (see :mod:`sceau.core.proxy`).
+believes them only from ``SCEAU_TRUSTED_PROXIES`` (see :mod:`sceau.identity.proxy`).
 
 Sceau then maps the certificate to its holder **by SHA-256 fingerprint only**, and checks the
 validity dates and its own revocation again, so that a proxy misconfiguration (a CA bundle too
@@ -43,8 +43,8 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from sceau.core.errors import Conflict, NotFound, SceauError
-from sceau.core.proxy import CLIENT_CERT, CLIENT_VERIFY, client_address, proxy_header
 from sceau.identity.models import OfficerCertificate, User
+from sceau.identity.proxy import CLIENT_CERT, CLIENT_VERIFY, client_address, proxy_header
 from sceau.identity.services import officer_actor, record_login_succeeded
 from sceau.journal.services import Actor, record
 

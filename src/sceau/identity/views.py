@@ -7,9 +7,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from sceau.core.errors import SceauError, TooManyAttempts
-from sceau.core.proxy import client_address as client_ip
 from sceau.identity import certificates, services
 from sceau.identity.forms import OfficerLoginForm
+from sceau.identity.proxy import client_address as client_ip
 
 
 @require_http_methods(["GET", "POST"])

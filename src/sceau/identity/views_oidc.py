@@ -24,7 +24,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sceau.core.errors import PermissionDenied, SceauError
-from sceau.core.proxy import client_address as client_ip
 from sceau.core.web import render_error
 from sceau.identity import oidc_services as services
 from sceau.identity.auth import HOLDER_SESSION_KEY, holder_for_session, start_holder_session
@@ -36,6 +35,7 @@ from sceau.identity.oidc import (
     ProviderSettings,
     VerifiedIdentity,
 )
+from sceau.identity.proxy import client_address as client_ip
 from sceau.identity.sessions import open_from_session, seal_for_session
 
 log = logging.getLogger(__name__)

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from sceau.core.dates import add_months_dt
 from sceau.journal import merkle
@@ -142,6 +143,14 @@ def record(
                 "pruned_at": None,
             },
         )
+
+
+def entries_for(case: CaseRef) -> QuerySet[JournalEntry]:
+    """Every entry about a case, in order (a dossier's entries written before the case
+    reference existed are found by their dossier column)."""
+    if case.kind == DOSSIER:
+        return JournalEntry.objects.filter(dossier_id=case.id).order_by("index")
+    return JournalEntry.objects.filter(case_kind=case.kind, case_id=case.id).order_by("index")
 
 
 def columns_of_leaf(leaf: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """The Ed25519 keys that sign tree heads, kept in a keyring file of the data directory.
 
 The keyring format and its safety (0600, atomic writes, lock between processes, rotation that
-keeps old keys) are the vault's ``FileKeyring``; a 32-byte random key is an Ed25519 seed.
+keeps old keys) are the vault's ``FileKeyring``, which the vault registers here in its
+``AppConfig.ready()`` (the journal sits below the vault and imports nothing of it); a 32-byte
+random key is an Ed25519 seed.
 A key's public id is derived from the public key itself (``verifier.key_id``), so a third
 party can match a tree head to a key in ``public-keys.pem`` without trusting a label.
 """
@@ -9,18 +11,40 @@ party can match a tree head to a key in ``public-keys.pem`` without trusting a l
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 
 from sceau.journal.verifier import key_id as public_key_id
-from sceau.vault.keyring import FileKeyring
+
+
+class KeyStore(Protocol):
+    """What the journal needs of a keyring: named 32-byte keys, one current, rotation."""
+
+    def current_key_id(self) -> str: ...
+    def key_ids(self) -> list[str]: ...
+    def raw_key(self, key_id: str) -> bytes: ...
+    def rotate(self) -> str: ...
+
+
+_store_factory: list[Callable[[Path], KeyStore]] = []
+
+
+def register_key_store(factory: Callable[[Path], KeyStore]) -> None:
+    """Set how the signing keyring file is opened (the vault's ``FileKeyring``)."""
+    _store_factory[:] = [factory]
+    reset()
 
 
 @functools.cache
-def _keyring() -> FileKeyring:
-    return FileKeyring(settings.CONFIG.data_dir / "keys" / "journal-signing.json")
+def _keyring() -> KeyStore:
+    if not _store_factory:
+        raise RuntimeError("no key store registered for the journal's signing keys")
+    return _store_factory[0](settings.CONFIG.data_dir / "keys" / "journal-signing.json")
 
 
 def reset() -> None:

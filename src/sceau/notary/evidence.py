@@ -1,4 +1,9 @@
-"""The evidence bundle of a dossier: everything a third party needs to check it offline."""
+"""The evidence bundle of a case: everything a third party needs to check it offline.
+
+The notary builds it from what the case's app gives (its reference, office and documents'
+facts); the journal entries and notices are found by the case reference. Mes Pièces assembles
+a dossier's bundle in ``sceau.pieces.evidence``.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,9 @@ import zipfile
 
 from sceau.journal import signing, transparency
 from sceau.journal.bundle import MANIFEST, MANIFEST_STAMP, manifest_text
-from sceau.journal.models import JournalEntry
+from sceau.journal.cases import CaseRef
+from sceau.journal.services import entries_for
 from sceau.notary import services as notary
-from sceau.pieces.models import Dossier
 
 README = """\
 DOSSIER DE PREUVE — {reference}
@@ -58,8 +63,9 @@ class _Members:
         self.files[name] = data.encode() if isinstance(data, str) else data
 
 
-def build_bundle(dossier: Dossier) -> bytes:
-    """The zip, in memory (a dossier's notices and journal are small)."""
+def build_bundle(case: CaseRef, *, reference: str, office: str, documents: list[dict]) -> bytes:
+    """The zip, in memory (a case's notices and journal are small). ``documents`` are the
+    facts of each document (id, name, sha256, size, deposited_at, expires_at, purged_at)."""
     from datetime import UTC, datetime
 
     head = transparency.make_tree_head()
@@ -67,38 +73,17 @@ def build_bundle(dossier: Dossier) -> bytes:
     # Members are gathered first: the timestamped manifest covers them all.
     files: dict[str, bytes] = {}
     zf = _Members(files)
-    docs = list(dossier.documents.order_by("pk"))
     zf.writestr(
         "documents/empreintes.sha256",
-        "".join(f"{d.sha256}  {d.name}\n" for d in docs),
+        "".join(f"{d['sha256']}  {d['name']}\n" for d in documents),
     )
-    zf.writestr(
-        "documents/documents.json",
-        json.dumps(
-            [
-                {
-                    "id": d.pk,
-                    "name": d.name,
-                    "sha256": d.sha256,
-                    "size": d.size,
-                    "deposited_at": d.deposited_at.isoformat(),
-                    "expires_at": d.expires_at.isoformat(),
-                    "purged_at": d.purged_at.isoformat() if d.purged_at else None,
-                }
-                for d in docs
-            ],
-            ensure_ascii=False,
-            indent=2,
-        ),
-    )
-    for n in notary.notices_for_dossier(dossier.pk):
+    zf.writestr("documents/documents.json", json.dumps(documents, ensure_ascii=False, indent=2))
+    for n in notary.notices_for_case(case):
         zf.writestr(f"avis/{n.pk}.json", n.canonical)
         zf.writestr(f"avis/{n.pk}.pdf", bytes(n.pdf))
         if not n.pending:
             zf.writestr(f"avis/{n.pk}.tsr", bytes(n.token))
-    entries = JournalEntry.objects.filter(dossier_id=dossier.pk, index__lt=head.tree_size).order_by(
-        "index"
-    )
+    entries = entries_for(case).filter(index__lt=head.tree_size)
     lines = []
     for entry in entries:
         line = transparency.export_line(entry)
@@ -113,9 +98,9 @@ def build_bundle(dossier: Dossier) -> bytes:
     zf.writestr(
         "LISEZMOI.txt",
         README.format(
-            reference=dossier.reference,
+            reference=reference,
             made_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
-            office=dossier.office.name,
+            office=office,
             authority=stamper.label,
         ),
     )

@@ -16,6 +16,10 @@ class PiecesConfig(AppConfig):
     verbose_name = "Mes Pièces"
 
     def ready(self) -> None:
+        from sceau.core.jobs import register_job
+        from sceau.pieces import jobs
+
+        register_job("purge", jobs.purge, order=10)
         from sceau.identity import holders
         from sceau.journal.transparency import RETENTION_GUARDS
         from sceau.pieces.holders import RECIPIENTS

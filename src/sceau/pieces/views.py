@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sceau.core.errors import InvalidInput, NotFound, SceauError
-from sceau.core.proxy import client_address as client_ip
 from sceau.core.web import error_back, officer_required
 from sceau.identity.auth import holder_for_session, start_holder_session
+from sceau.identity.proxy import client_address as client_ip
 from sceau.notary import services as notary
 from sceau.notary.models import Notice
 from sceau.notary.views_support import notice_file
@@ -323,10 +323,10 @@ def access_notice(request: HttpRequest, notice_id: int, what: str) -> HttpRespon
 @officer_required
 @require_GET
 def evidence_bundle(request: HttpRequest, dossier_id: int) -> HttpResponse:
-    from sceau.notary.evidence import build_bundle
+    from sceau.pieces.evidence import dossier_bundle
 
     dossier = services.get_dossier(request.user, dossier_id)
-    response = HttpResponse(build_bundle(dossier), content_type="application/zip")
+    response = HttpResponse(dossier_bundle(dossier), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="preuves-{dossier.pk}.zip"'
     return response
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from sceau.config import VARIABLES
+from sceau.core.config import VARIABLES
 
 
 def markdown_table() -> str:

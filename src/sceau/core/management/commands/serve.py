@@ -17,9 +17,11 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from sceau.wsgi import application
+        # Django's own WSGI handler, for the settings this process was started with (sceau.wsgi
+        # is the same thing for other servers; the kernel imports no module above it).
+        from django.core.wsgi import get_wsgi_application
 
-        return application
+        return get_wsgi_application()
 
 
 class Command(BaseCommand):
@@ -48,7 +50,7 @@ class Command(BaseCommand):
                 "logger_class": "sceau.core.serving.RedactingAccessLogger",
                 "errorlog": "-",
                 # gunicorn believes X-Forwarded-Proto only from the TLS proxy, as Sceau does
-                # (sceau.core.proxy); nobody when SCEAU_TRUSTED_PROXIES is empty.
+                # (sceau.identity.proxy); nobody when SCEAU_TRUSTED_PROXIES is empty.
                 "forwarded_allow_ips": ",".join(
                     str(net) for net in settings.CONFIG.trusted_proxies
                 ),
