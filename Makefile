@@ -47,9 +47,10 @@ tests/oidc_provider/node_modules/.package-lock.json: tests/oidc_provider/package
 test: venv sysdeps oidc-provider ## Run the whole suite (set DATABASE_URL=postgresql://... for PostgreSQL)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -q
 
-lint: venv ## ruff check and format check
+lint: venv ## ruff check, format check, and the import layers (import-linter contracts in pyproject.toml)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/lint-imports
 
 format: venv ## Apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix src tests benchmarks

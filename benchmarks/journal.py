@@ -15,7 +15,7 @@ same machine in the same run, each measurement in its own child process:
    ``bulk_create``), as ``record`` would have filled it; pymerkle's ``SqliteTree`` is built with
    its bulk ``append_entries`` over the same leaves. Ratio = pymerkle time / Sceau time, target
    >= 10;
-3. verifying an export of ``--entries`` entries: ``sceau-verify DIR`` (``verifier.main``) on an
+3. verifying an export of ``--entries`` entries: ``sceau-verify DIR`` (``verifier.cli.main``) on an
    export written directly (canonical leaves, Ed25519-signed tree head), against pymerkle's
    ``InmemoryTree`` rebuilt from the same leaves (given in memory) and its root. Ratio =
    pymerkle time / Sceau time, target >= 1.
@@ -371,7 +371,7 @@ def write_export(directory: Path, n: int) -> tuple[list[bytes], bytes]:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from sceau.journal import merkle, verifier
+    from sceau.journal import merkle, signing, verifier
 
     directory.mkdir(parents=True)
     compact = merkle.CompactRange()
@@ -395,7 +395,7 @@ def write_export(directory: Path, n: int) -> tuple[list[bytes], bytes]:
     key = Ed25519PrivateKey.generate()
     root = compact.root()
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    head = verifier.sign_tree_head(key, n, root, stamp)
+    head = signing.sign_tree_head(key, n, root, stamp)
     (directory / verifier.TREE_HEAD).write_text(json.dumps(head, indent=2) + "\n")
     (directory / verifier.PUBLIC_KEYS).write_bytes(
         key.public_key().public_bytes(
@@ -409,11 +409,12 @@ def child_verify(n: int, work: Path) -> dict[str, Any]:
     from pymerkle import InmemoryTree
 
     from sceau.journal import verifier
+    from sceau.journal.verifier import cli
 
     directory = work / "export"
     leaves, root = write_export(directory, n)
     size_mb = (directory / verifier.ENTRIES).stat().st_size / 1e6
-    jobs = verifier._default_jobs()
+    jobs = cli._default_jobs()
     runs = {}
     for label, argv in (
         ("default", [str(directory)]),
@@ -423,7 +424,7 @@ def child_verify(n: int, work: Path) -> dict[str, Any]:
         progress("verify", f"sceau-verify DIR {options}")
         start = time.perf_counter()
         with contextlib.redirect_stdout(sys.stderr):
-            code = verifier.main(argv)
+            code = cli.main(argv)
         runs[label] = time.perf_counter() - start
         if code != 0:
             raise SystemExit(f"sceau-verify returned {code} on a valid export")

@@ -7,6 +7,8 @@ from sceau.identity import views_oidc
 urlpatterns = [
     path("connexion/", identity_views.officer_login, name="login"),
     path("deconnexion/", identity_views.officer_logout, name="logout"),
+    # The identifier and code printed on an act, for every kind of holder
+    path("acces/", identity_views.access_login, name="access_login"),
     # Officers' and auditors' TLS client certificates, verified by nginx (SCEAU_TRUSTED_PROXIES)
     path("connexion/certificat/", identity_views.certificate_login, name="certificate_login"),
     path(

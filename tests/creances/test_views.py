@@ -506,7 +506,7 @@ def test_each_role_attaches_a_file_and_the_others_download_the_same_bytes(cast, 
 
     from tests.conftest import make_pdf
 
-    from sceau.pieces.views_support import repr_digest
+    from sceau.core.files import repr_digest
 
     claim = invited.claim
     creditor = signed_in(cast.creditor)

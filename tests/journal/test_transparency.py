@@ -14,7 +14,7 @@ from sceau.journal import merkle, signing, transparency
 from sceau.journal.canonical import canonical_json
 from sceau.journal.models import JournalEntry, JournalNode, TreeHead
 from sceau.journal.services import Actor, record
-from sceau.journal.verifier import main as sceau_verify
+from sceau.journal.verifier.cli import main as sceau_verify
 
 pytestmark = pytest.mark.django_db
 

@@ -27,16 +27,17 @@ from sceau.journal.merkle import (
     inclusion_proof_nodes,
     resolve,
 )
+from sceau.journal.signing import sign_tree_head
 from sceau.journal.verifier import (
     InputError,
     TreeHead,
     VerificationError,
     key_id,
-    main,
-    sign_tree_head,
     verify_export,
     verify_leaf,
 )
+from sceau.journal.verifier import export as verifier_export
+from sceau.journal.verifier.cli import main
 
 KEY = Ed25519PrivateKey.generate()
 OTHER_KEY = Ed25519PrivateKey.generate()
@@ -593,7 +594,7 @@ def test_keys_sort_by_utf16_code_units():
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(verifier, "CHUNK", 8)
+    monkeypatch.setattr(verifier_export, "CHUNK", 8)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

@@ -12,7 +12,8 @@ from cryptography import x509
 from django.test import Client
 from tests.conftest import deposit, make_pdf
 
-from sceau.journal.verifier import main as sceau_verify
+from sceau.identity.services import sign_in_holder
+from sceau.journal.verifier.cli import main as sceau_verify
 from sceau.notary import services as notary
 from sceau.notary.models import Notice
 from sceau.notary.timestamps import HttpTimeStamper
@@ -82,8 +83,8 @@ def test_consultation_and_first_access_are_noticed(world, stamped):
     doc = deposit(world.officer, world.dossier, make_pdf("consult"))
     issued = pieces.issue_credentials(world.officer, world.recipient_a)
     with stamped():
-        recipient = pieces.login_recipient(issued.identifier, issued.code, "1.2.3.4")
-        pieces.login_recipient(issued.identifier, issued.code, "1.2.3.4")
+        recipient = sign_in_holder(issued.identifier, issued.code, "1.2.3.4").holder
+        sign_in_holder(issued.identifier, issued.code, "1.2.3.4")  # a second sign-in
         b"".join(pieces.consult(recipient, doc.pk, "view").chunks)
         b"".join(pieces.consult(recipient, doc.pk, "download").chunks)
     kinds = list(Notice.objects.filter(recipient_id=recipient.pk).values_list("kind", flat=True))
@@ -150,7 +151,7 @@ def _bundle(world, stamped) -> bytes:
     with stamped():
         doc = deposit(world.officer, world.dossier, make_pdf("preuve"))
         issued = pieces.issue_credentials(world.officer, world.recipient_a)
-        recipient = pieces.login_recipient(issued.identifier, issued.code, "1.2.3.4")
+        recipient = sign_in_holder(issued.identifier, issued.code, "1.2.3.4").holder
         b"".join(pieces.consult(recipient, doc.pk, "view").chunks)
     officer = Client(headers={"Authorization": f"Bearer {world.token}"})
     answer = officer.get(f"/api/v1/dossiers/{world.dossier.pk}/evidence")

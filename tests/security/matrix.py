@@ -93,7 +93,7 @@ WEB: dict[str, Rule] = {
     "login": rule(PUBLIC),
     "logout": rule(PUBLIC, POST),
     "pieces:home": rule(PUBLIC),
-    "pieces:access_login": rule(PUBLIC),
+    "access_login": rule(PUBLIC),
     "pieces:access_logout": rule(PUBLIC, POST),
     "creances:register": rule(PUBLIC),
     "creances:verify": rule(PUBLIC, ("GET", "POST"), token="bad_token"),

@@ -13,6 +13,7 @@ from sceau.identity.services import (
     end_access_session,
     open_access_session,
     set_holder_password,
+    sign_in_holder,
 )
 from sceau.pieces import services
 from sceau.pieces.views_support import document_response
@@ -24,9 +25,9 @@ ERRORS = {400: s.ErrorOut, 401: s.ErrorOut, 404: s.ErrorOut, 410: s.ErrorOut, 42
 @router.post("/login", response={200: s.LoginOut, **ERRORS})
 def login(request: HttpRequest, payload: s.LoginIn):
     """Exchange the identifier and code printed on the act for a session token."""
-    credential = services.login_holder(payload.identifier, payload.code, client_ip(request))
+    signed_in = sign_in_holder(payload.identifier, payload.code, client_ip(request))
     return {
-        "token": open_access_session(credential),
+        "token": open_access_session(signed_in.credential),
         "idle_timeout_seconds": settings.CONFIG.recipient_session_seconds,
     }
 

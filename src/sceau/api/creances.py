@@ -12,6 +12,7 @@ from pydantic import Field
 
 from sceau.api.schemas import FILE_PROPERTY, ErrorOut, multipart_body
 from sceau.core.errors import Conflict, InvalidInput, NotFound
+from sceau.core.files import file_response
 from sceau.creances import machine, services
 from sceau.creances.models import Claim
 from sceau.identity.auth import AccountBearer, HolderBearer
@@ -274,9 +275,7 @@ def outcome(request: HttpRequest, claim_id: int, payload: OutcomeIn):
 def _pdf(data, name: str) -> HttpResponse:
     if not data:
         raise Conflict("Ce document n'existe pas encore à cette étape de la procédure.")
-    response = HttpResponse(bytes(data), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return file_response(bytes(data), name=name, media_type="application/pdf")
 
 
 @router.get("/claims/{claim_id}/title", auth=AccountBearer(), response={200: None, **ERRORS})

@@ -8,11 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
 from sceau.api.schemas import FILE_PROPERTY, ErrorOut, multipart_body
-from sceau.core.errors import Conflict, NotFound
+from sceau.core.errors import NotFound
+from sceau.core.files import file_response
 from sceau.identity.auth import HolderBearer, OfficerBearer
 from sceau.identity.models import AccessCredential, User
 from sceau.notary import services as notary
 from sceau.notary.models import Notice
+from sceau.notary.views_support import notice_file
 from sceau.pieces import services as pieces
 from sceau.vault.uploads import single_upload
 
@@ -99,21 +101,13 @@ def get_notice(request: HttpRequest, notice_id: int):
 @router.get("/notices/{notice_id}/pdf", auth=BOTH, response={200: None, **ERRORS})
 def notice_pdf(request: HttpRequest, notice_id: int):
     """The notice as PDF: the exact bytes its RFC 3161 token covers."""
-    notice = visible_notice(request, notice_id)
-    response = HttpResponse(bytes(notice.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="avis-{notice.pk}.pdf"'
-    return response
+    return notice_file(visible_notice(request, notice_id), "pdf")
 
 
 @router.get("/notices/{notice_id}/token", auth=BOTH, response={200: None, **ERRORS})
 def notice_token(request: HttpRequest, notice_id: int):
     """The DER TimeStampToken over the PDF (`openssl ts -verify -token_in`)."""
-    notice = visible_notice(request, notice_id)
-    if notice.pending:
-        raise Conflict("L'autorité d'horodatage n'a pas encore répondu : réessayez plus tard.")
-    response = HttpResponse(bytes(notice.token), content_type="application/timestamp-token")
-    response["Content-Disposition"] = f'attachment; filename="avis-{notice.pk}.tsr"'
-    return response
+    return notice_file(visible_notice(request, notice_id), "token")
 
 
 @router.get("/notary/tsa-certificates")
@@ -130,9 +124,9 @@ def evidence(request: HttpRequest, dossier_id: int):
     from sceau.pieces.evidence import dossier_bundle
 
     dossier = pieces.get_dossier(request.auth, dossier_id)
-    response = HttpResponse(dossier_bundle(dossier), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="preuves-{dossier.pk}.zip"'
-    return response
+    return file_response(
+        dossier_bundle(dossier), name=f"preuves-{dossier.pk}.zip", media_type="application/zip"
+    )
 
 
 @router.post(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from sceau.creances import services
 from sceau.identity.principals import DEBTOR, Principal
 from sceau.journal.cases import CaseRef
 from sceau.journal.services import Actor
 
-KIND = "creances.claim"
+KIND = services.HOLDER_KIND
 
 
 class DebtorHolder:
@@ -25,7 +26,7 @@ class DebtorHolder:
         return Principal.for_holder(DEBTOR, holder, holder.office_id)
 
     def label(self, holder) -> str:
-        return f"Petites créances — demande {holder.reference} ({holder.debtor_name})"
+        return f"Petites créances : demande {holder.reference} ({holder.office.name})"
 
     def home_url(self, holder) -> str:
         return "/creances/debiteur/"
@@ -37,9 +38,7 @@ class DebtorHolder:
         return holder.office_id
 
     def on_sign_in(self, holder, *, client_ip: str, via: str) -> None:
-        from sceau.creances.services import record_access
-
-        record_access(holder, "debtor", client_ip)
+        services.record_access(holder, "debtor", client_ip)
 
 
 DEBTORS = DebtorHolder()

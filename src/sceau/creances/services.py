@@ -22,7 +22,7 @@ from sceau.journal.cases import CaseRef
 from sceau.journal.models import JournalEntry
 from sceau.journal.services import Actor, record
 
-HOLDER_KIND = "creances.claim"
+HOLDER_KIND = "creances.claim"  # the credential holders of this app (holders.py registers them)
 CONSENT_TEXT = (
     "En accédant pour la première fois à la plateforme Petites créances, vous acceptez que les "
     "échanges de cette procédure (invitation, propositions, messages, procès-verbal et, en cas "
@@ -231,13 +231,6 @@ def record_access(claim: Claim, party: str, client_ip: str) -> bool:
                 claim, party, "first_access", entry.index, "consentement à la voie électronique"
             )
     return first
-
-
-def debtor_login(identifier: str, code: str, client_ip: str) -> Claim:
-    credential = identity.verify_credential(identifier, code, client_ip)
-    claim = claim_for_credential(credential)
-    record_access(claim, "debtor", client_ip)
-    return claim
 
 
 # --- answers and negotiation ---------------------------------------------------------------

@@ -474,7 +474,7 @@ def debtor_view(view):
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         credential = holder_for_session(request)
         if credential is None or credential.holder_kind != services.HOLDER_KIND:
-            return redirect("pieces:access_login")
+            return redirect("access_login")
         request.holder_credential = credential
         setattr(request, ERROR_BACK, DEBTOR_HOME)  # errors link back to the debtor's page
         return view(request, services.claim_for_credential(credential), *args, **kwargs)

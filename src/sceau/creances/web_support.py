@@ -9,7 +9,6 @@ import smtplib
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
-from urllib.parse import quote
 
 import pyotp
 from django.conf import settings
@@ -20,13 +19,13 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 
 from sceau.core.errors import Conflict, SceauError
+from sceau.core.files import file_response
 from sceau.creances import machine, services
 from sceau.creances.models import Claim, Consent, Message
 from sceau.identity import services as identity
 from sceau.identity.models import User
 from sceau.journal.models import JournalEntry
 from sceau.journal.services import Actor, record
-from sceau.pieces.views_support import repr_digest
 
 OUTCOME_LABELS = {
     machine.REFUSED_PARTICIPATION: "refus de participer du débiteur (ou silence à l'échéance)",
@@ -273,25 +272,16 @@ def case_facts(claim: Claim, *, for_creditor: bool) -> dict:
 def pdf_response(data, name: str) -> HttpResponse:
     if not data:
         raise Conflict("Ce document n'existe pas encore à cette étape de la procédure.")
-    response = HttpResponse(bytes(data), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(bytes(data), name=name, media_type="application/pdf")
 
 
 def attachment_response(message: Message, chunks: Iterator[bytes]) -> StreamingHttpResponse:
     """A message's file, decrypted as it streams (the vault checks its SHA-256 on the way)."""
     blob = message.blob
-    response = StreamingHttpResponse(chunks, content_type=blob.media_type)
-    response["Content-Length"] = str(blob.size)
-    response["Repr-Digest"] = repr_digest(blob.sha256)
-    name = message.file_name or "piece-jointe"
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return file_response(
+        chunks,
+        name=message.file_name or "piece-jointe",
+        media_type=blob.media_type,
+        size=blob.size,
+        sha256=blob.sha256,
     )
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; frame-ancestors 'none'"
-    return response

@@ -9,3 +9,18 @@ class OfficerLoginForm(forms.Form):
         max_length=8,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
+
+
+class AccessLoginForm(forms.Form):
+    identifier = forms.CharField(
+        label="Identifiant",
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "characters"}),
+    )
+    code = forms.CharField(
+        label="Code personnel",
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )

@@ -14,17 +14,17 @@ journal gets the issuer and the provider's subject (``sub``), never a token or c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from sceau.core.errors import Conflict, PermissionDenied
+from sceau.identity import holders
 from sceau.identity.models import AccessCredential, OidcIdentity, User
 from sceau.identity.oidc import VerifiedIdentity
+from sceau.journal.cases import CaseRef
 from sceau.journal.services import Actor, record
-
-PIECES_KIND = "pieces.recipient"
-CREANCES_KIND = "creances.claim"
 
 
 @dataclass(frozen=True)
@@ -48,56 +48,38 @@ class Party:
     def object_id(self) -> int:
         return self.credential.pk if self.credential is not None else self.user.pk
 
+    def holder(self) -> tuple[holders.CredentialHolderType, Any]:
+        kind = holders.holder_type(self.credential.holder_kind)
+        holder = kind.get(self.credential.holder_id)
+        if holder is None:
+            raise PermissionDenied("Cette identité ne donne plus accès à ce dossier.")
+        return kind, holder
+
     def actor(self) -> Actor:
         if self.user is not None:
-            return Actor("creditor", str(self.user.pk), self.user.full_name)
-        kind = self.credential.holder_kind
-        if kind == PIECES_KIND:
-            recipient = self._recipient()
-            return Actor("recipient", str(recipient.pk), recipient.name)
-        claim = self._claim()
-        return Actor("debtor", str(claim.pk), claim.debtor_name)
+            return Actor.creditor(self.user)
+        kind, holder = self.holder()
+        return kind.actor(holder)
 
-    def scope(self) -> tuple[int | None, int | None]:
-        """(office, dossier) of the journal entries about this party."""
+    def scope(self) -> tuple[int | None, CaseRef | None]:
+        """(office, case) of the journal entries about this party."""
         if self.user is not None:
             return None, None
-        if self.credential.holder_kind == PIECES_KIND:
-            recipient = self._recipient()
-            return recipient.dossier.office_id, recipient.dossier_id
-        return self._claim().office_id, None
+        kind, holder = self.holder()
+        return kind.office_id(holder), kind.scope(holder)
 
     def label(self) -> str:
         """What the choice page shows (French)."""
         if self.user is not None:
             return f"Compte créancier (Petites créances) : {self.user.email}"
-        if self.credential.holder_kind == PIECES_KIND:
-            recipient = self._recipient()
-            return (
-                f"Mes Pièces : dossier {recipient.dossier.reference} "
-                f"({recipient.dossier.office.name}), destinataire {recipient.name}"
-            )
-        claim = self._claim()
-        return f"Petites créances : demande {claim.reference} ({claim.office.name})"
+        kind, holder = self.holder()
+        return kind.label(holder)
 
     def home(self) -> str:
         if self.user is not None:
             return "/creances/"
-        if self.credential.holder_kind == PIECES_KIND:
-            return "/acces/dossier/"
-        return "/creances/debiteur/"
-
-    def _recipient(self):
-        from sceau.pieces.models import Recipient
-
-        return Recipient.objects.select_related("dossier", "dossier__office").get(
-            pk=self.credential.holder_id
-        )
-
-    def _claim(self):
-        from sceau.creances.models import Claim
-
-        return Claim.objects.select_related("office").get(pk=self.credential.holder_id)
+        kind, holder = self.holder()
+        return kind.home_url(holder)
 
 
 def may_link(user: User) -> bool:
@@ -269,9 +251,8 @@ def record_login(identity: VerifiedIdentity, party: Party, client_ip: str) -> No
             },
         )
         if party.credential is not None:
-            from sceau.pieces.services import record_holder_login
-
-            record_holder_login(party.credential, client_ip)
+            kind, holder = party.holder()
+            kind.on_sign_in(holder, client_ip=client_ip, via="oidc")
 
 
 def record_login_refused(identity: VerifiedIdentity, reason: str, client_ip: str) -> None:
@@ -291,14 +272,14 @@ def record_login_refused(identity: VerifiedIdentity, reason: str, client_ip: str
 
 def _journal(party: Party, action: str, details: dict) -> None:
     """One journal entry about ``party`` (its office and dossier), in the caller's transaction."""
-    office_id, dossier_id = party.scope()
+    office_id, case = party.scope()
     record(
         party.actor(),
         action,
         object_kind=party.object_kind,
         object_id=party.object_id,
         office_id=office_id,
-        dossier_id=dossier_id,
+        case=case,
         details=details,
     )
 

@@ -287,6 +287,32 @@ def verify_credential(identifier: str, code: str, client_ip: str) -> AccessCrede
     raise _same_reply()
 
 
+@dataclass(frozen=True)
+class HolderSignIn:
+    """A credential holder who just signed in: their credential, holder type and holder."""
+
+    credential: AccessCredential
+    kind: holders.CredentialHolderType
+    holder: object
+
+    @property
+    def home_url(self) -> str:
+        return self.kind.home_url(self.holder)
+
+
+def sign_in_holder(identifier: str, code: str, client_ip: str) -> HolderSignIn:
+    """Sign in with the identifier and code (or chosen password) printed on an act, whoever
+    holds them: the holder's own type journals the sign-in and does what it means (a first
+    access is noticed; a debtor's is their consent)."""
+    credential = verify_credential(identifier, code, client_ip)
+    kind = holders.holder_type(credential.holder_kind)
+    holder = kind.get(credential.holder_id)
+    if holder is None:  # the case was deleted since the code was printed
+        raise AuthenticationFailed()
+    kind.on_sign_in(holder, client_ip=client_ip, via="code")
+    return HolderSignIn(credential, kind, holder)
+
+
 def holder_actor(credential: AccessCredential) -> Actor:
     """The journal actor of a credential's holder, from its registered holder type."""
     kind = holders.holder_type(credential.holder_kind)

@@ -8,7 +8,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from sceau.core.errors import SceauError, TooManyAttempts
 from sceau.identity import certificates, services
-from sceau.identity.forms import OfficerLoginForm
+from sceau.identity.auth import start_holder_session
+from sceau.identity.forms import AccessLoginForm, OfficerLoginForm
 from sceau.identity.proxy import client_address as client_ip
 
 
@@ -104,3 +105,27 @@ def certificate_refused(request: HttpRequest) -> HttpResponse:
             certificates.journal_refusal(exc, client_ip(request))
         return _certificate_refusal(request, exc)
     return redirect("/connexion/certificat/")  # nothing refused: the ordinary page
+
+
+@require_http_methods(["GET", "POST"])
+def access_login(request: HttpRequest) -> HttpResponse:
+    """/acces/: the identifier and code printed on an act, whoever holds them (a Mes Pièces
+    recipient, a Petites créances debtor); the holder's type says where they land."""
+    form = AccessLoginForm(request.POST or None)
+    error, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                signed_in = services.sign_in_holder(
+                    form.cleaned_data["identifier"], form.cleaned_data["code"], client_ip(request)
+                )
+            except SceauError as exc:  # the form shows why, next to the fields
+                error, status = exc.message, exc.status
+            else:
+                start_holder_session(request, signed_in.credential)
+                return redirect(signed_in.home_url)
+        else:
+            error, status = "Saisissez l'identifiant et le code figurant sur l'acte.", 400
+    return render(
+        request, "identity/access_login.html", {"form": form, "error": error}, status=status
+    )

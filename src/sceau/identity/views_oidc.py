@@ -130,7 +130,7 @@ def oidc_link(request: HttpRequest) -> HttpResponse:
     _client()  # 404 when not configured
     party = current_party(request)
     if party is None:
-        return redirect("pieces:access_login")
+        return redirect("access_login")
     try:
         services.require_party_may_link(party)
     except SceauError as exc:
@@ -143,7 +143,7 @@ def oidc_unlink(request: HttpRequest) -> HttpResponse:
     client = _client()
     party = current_party(request)
     if party is None:
-        return redirect("pieces:access_login")
+        return redirect("access_login")
     try:
         services.require_party_may_link(party)
     except SceauError as exc:

@@ -10,16 +10,18 @@ party can match a tree head to a key in ``public-keys.pem`` without trusting a l
 
 from __future__ import annotations
 
+import base64
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 
 from sceau.journal.verifier import key_id as public_key_id
+from sceau.journal.verifier import tree_head_message
 
 
 class KeyStore(Protocol):
@@ -87,3 +89,17 @@ def public_keys_pem() -> str:
 def rotate() -> str:
     _keyring().rotate()
     return current()[0]
+
+
+def sign_tree_head(
+    private_key: Ed25519PrivateKey, tree_size: int, root_hash: bytes, timestamp: str
+) -> dict[str, Any]:
+    """A signed tree head as written in ``tree-head.json`` (what ``sceau-verify`` checks)."""
+    fields: dict[str, Any] = {
+        "tree_size": tree_size,
+        "root_hash": root_hash.hex(),
+        "timestamp": timestamp,
+        "key_id": public_key_id(private_key.public_key()),
+    }
+    signature = private_key.sign(tree_head_message(fields))
+    return {**fields, "signature": base64.b64encode(signature).decode("ascii")}

@@ -54,7 +54,7 @@ def make_tree_head() -> TreeHead:
         return existing
     _, key = signing.current()
     timestamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    signed = verifier.sign_tree_head(key, size, root_hash(size), timestamp)
+    signed = signing.sign_tree_head(key, size, root_hash(size), timestamp)
     with transaction.atomic():
         head, _ = TreeHead.objects.get_or_create(
             tree_size=size,

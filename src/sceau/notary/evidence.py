@@ -12,9 +12,9 @@ import json
 import zipfile
 
 from sceau.journal import signing, transparency
-from sceau.journal.bundle import MANIFEST, MANIFEST_STAMP, manifest_text
 from sceau.journal.cases import CaseRef
 from sceau.journal.services import entries_for
+from sceau.journal.verifier.bundle import MANIFEST, MANIFEST_STAMP, manifest_text
 from sceau.notary import services as notary
 
 README = """\

@@ -36,18 +36,3 @@ class ExtensionForm(forms.Form):
     until = forms.DateField(
         label="Disponible jusqu'au (inclus)", widget=forms.DateInput(attrs={"type": "date"})
     )
-
-
-class AccessLoginForm(forms.Form):
-    identifier = forms.CharField(
-        label="Identifiant",
-        max_length=64,
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "characters"}),
-    )
-    code = forms.CharField(
-        label="Code personnel",
-        max_length=64,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
-        ),
-    )

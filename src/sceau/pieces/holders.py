@@ -5,8 +5,9 @@ from __future__ import annotations
 from sceau.identity.principals import RECIPIENT, Principal
 from sceau.journal.cases import CaseRef
 from sceau.journal.services import Actor
+from sceau.pieces import services
 
-KIND = "pieces.recipient"
+KIND = services.HOLDER_KIND
 
 
 class RecipientHolder:
@@ -29,7 +30,10 @@ class RecipientHolder:
         return Principal.for_holder(RECIPIENT, holder, holder.dossier.office_id)
 
     def label(self, holder) -> str:
-        return f"Mes Pièces — dossier {holder.dossier.reference} ({holder.name})"
+        return (
+            f"Mes Pièces : dossier {holder.dossier.reference} "
+            f"({holder.dossier.office.name}), destinataire {holder.name}"
+        )
 
     def home_url(self, holder) -> str:
         return "/acces/dossier/"
@@ -41,9 +45,7 @@ class RecipientHolder:
         return holder.dossier.office_id
 
     def on_sign_in(self, holder, *, client_ip: str, via: str) -> None:
-        from sceau.pieces.services import _record_login
-
-        _record_login(holder, client_ip)
+        services.record_sign_in(holder, client_ip)
 
 
 RECIPIENTS = RecipientHolder()

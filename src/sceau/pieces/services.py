@@ -46,7 +46,7 @@ AVAILABILITY_MONTHS = 18  # arrete of 24 February 2022, art. 5
 MIN_MONTHS_AFTER_SERVICE = 1  # idem
 MAX_EXTENSION_MONTHS = 18  # an extension reaches at most 18 months from today
 VERIFY_BEFORE_SENDING_MAX = 64 * 1024 * 1024
-HOLDER_KIND = "pieces.recipient"
+HOLDER_KIND = "pieces.recipient"  # the credential holders of this app (holders.py registers them)
 
 
 def officer(user: User) -> Actor:
@@ -219,32 +219,7 @@ def recipient_for_credential(credential: AccessCredential) -> Recipient:
     )
 
 
-def login_holder(identifier: str, code: str, client_ip: str) -> AccessCredential:
-    """Sign in with printed credentials: a Mes Pièces recipient or a Petites créances debtor."""
-    credential = identity.verify_credential(identifier, code, client_ip)
-    record_holder_login(credential, client_ip)
-    return credential
-
-
-def record_holder_login(credential: AccessCredential, client_ip: str) -> None:
-    """Journal a holder's sign-in (printed code, password or linked OpenID Connect identity);
-    the first one is their first access (consent, notice)."""
-    if credential.holder_kind == HOLDER_KIND:
-        _record_login(recipient_for_credential(credential), client_ip)
-    else:
-        from sceau.creances.services import claim_for_credential, record_access
-
-        record_access(claim_for_credential(credential), "debtor", client_ip)
-
-
-def login_recipient(identifier: str, code: str, client_ip: str) -> Recipient:
-    credential = identity.verify_credential(identifier, code, client_ip)
-    recipient = recipient_for_credential(credential)
-    _record_login(recipient, client_ip)
-    return recipient
-
-
-def _record_login(recipient: Recipient, client_ip: str) -> None:
+def record_sign_in(recipient: Recipient, client_ip: str) -> None:
     with transaction.atomic():
         first = not JournalEntry.objects.filter(
             action="pieces:recipient:logged_in",

@@ -43,7 +43,6 @@ urlpatterns = [
         name="notice_token",
     ),
     path("etude/signatures/", views.signature_check, name="signature_check"),
-    path("acces/", views.access_login, name="access_login"),
     path(
         "acces/avis/<int:notice_id>/pdf/",
         views.access_notice,

@@ -11,15 +11,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sceau.core.errors import InvalidInput, NotFound, SceauError
+from sceau.core.files import file_response
 from sceau.core.web import error_back, officer_required
-from sceau.identity.auth import holder_for_session, start_holder_session
-from sceau.identity.proxy import client_address as client_ip
+from sceau.identity.auth import holder_for_session
 from sceau.notary import services as notary
 from sceau.notary.models import Notice
 from sceau.notary.views_support import notice_file
 from sceau.pieces import services
 from sceau.pieces.forms import (
-    AccessLoginForm,
     DossierForm,
     ExtensionForm,
     RecipientForm,
@@ -221,30 +220,6 @@ def dossier_journal(request: HttpRequest, dossier_id: int) -> HttpResponse:
 # --- recipient side ------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-def access_login(request: HttpRequest) -> HttpResponse:
-    form = AccessLoginForm(request.POST or None)
-    error, status = None, 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                credential = services.login_holder(
-                    form.cleaned_data["identifier"], form.cleaned_data["code"], client_ip(request)
-                )
-            except SceauError as exc:
-                error, status = exc.message, exc.status
-            else:
-                start_holder_session(request, credential)
-                if credential.holder_kind == "creances.claim":
-                    return redirect("/creances/debiteur/")
-                return redirect("pieces:access_dossier")
-        else:
-            error, status = "Saisissez l'identifiant et le code figurant sur l'acte.", 400
-    return render(
-        request, "pieces/access_login.html", {"form": form, "error": error}, status=status
-    )
-
-
 def _holder_recipient(request: HttpRequest):
     credential = holder_for_session(request)
     if credential is None or credential.holder_kind != services.HOLDER_KIND:
@@ -256,7 +231,7 @@ def _holder_recipient(request: HttpRequest):
 def access_dossier(request: HttpRequest) -> HttpResponse:
     recipient = _holder_recipient(request)
     if recipient is None:
-        return redirect("pieces:access_login")
+        return redirect("access_login")
     now = timezone.now()
     documents = [
         {"obj": d, "available": d.is_available(now)}
@@ -282,7 +257,7 @@ def access_dossier(request: HttpRequest) -> HttpResponse:
 def access_document(request: HttpRequest, document_id: int, mode: str) -> HttpResponse:
     recipient = _holder_recipient(request)
     if recipient is None:
-        return redirect("pieces:access_login")
+        return redirect("access_login")
     opened = services.consult(recipient, document_id, mode)
     return document_response(opened, attachment=(mode == "download"))
 
@@ -293,7 +268,7 @@ def access_logout(request: HttpRequest) -> HttpResponse:
 
     at_provider = provider_logout_url(request)  # signed in with FranceConnect: end it there too
     request.session.flush()
-    return redirect(at_provider or "pieces:access_login")
+    return redirect(at_provider or "access_login")
 
 
 # --- timestamped notices -------------------------------------------------------------------
@@ -313,7 +288,7 @@ def officer_notice(request: HttpRequest, notice_id: int, what: str) -> HttpRespo
 def access_notice(request: HttpRequest, notice_id: int, what: str) -> HttpResponse:
     recipient = _holder_recipient(request)
     if recipient is None:
-        return redirect("pieces:access_login")
+        return redirect("access_login")
     notice = Notice.objects.filter(
         pk=notice_id, context="pieces", recipient_id=recipient.pk
     ).first()
@@ -326,9 +301,9 @@ def evidence_bundle(request: HttpRequest, dossier_id: int) -> HttpResponse:
     from sceau.pieces.evidence import dossier_bundle
 
     dossier = services.get_dossier(request.user, dossier_id)
-    response = HttpResponse(dossier_bundle(dossier), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="preuves-{dossier.pk}.zip"'
-    return response
+    return file_response(
+        dossier_bundle(dossier), name=f"preuves-{dossier.pk}.zip", media_type="application/zip"
+    )
 
 
 @officer_required

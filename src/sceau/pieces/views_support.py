@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-from urllib.parse import quote
-
 from django.conf import settings
-from django.http import StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from sceau.core.dates import paris_date
+from sceau.core.files import file_response
 from sceau.identity.services import IssuedCredential
 from sceau.pieces import services
 from sceau.pieces.mention import AccessMention
@@ -44,27 +42,17 @@ def access_mention(recipient: Recipient, issued: IssuedCredential) -> AccessMent
     )
 
 
-def repr_digest(sha256_hex: str) -> str:
-    """RFC 9530 Repr-Digest value for a SHA-256 given in hex."""
-    return "sha-256=:" + base64.b64encode(bytes.fromhex(sha256_hex)).decode() + ":"
-
-
-def document_response(opened: services.OpenedDocument, attachment: bool) -> StreamingHttpResponse:
+def document_response(opened: services.OpenedDocument, attachment: bool) -> HttpResponseBase:
     document = opened.document
-    response = StreamingHttpResponse(opened.chunks, content_type=document.media_type)
-    response["Content-Length"] = str(document.size)
-    response["Repr-Digest"] = repr_digest(document.sha256)
-    response["X-Sceau-SHA256"] = document.sha256
-    response["X-Sceau-Journal-Index"] = str(opened.journal_index)
-    kind = "attachment" if attachment else "inline"
-    ascii_name = document.name.encode("ascii", "replace").decode().replace('"', "'")
-    response["Content-Disposition"] = (
-        f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(document.name)}"
+    return file_response(
+        opened.chunks,
+        name=document.name,
+        media_type=document.media_type,
+        attachment=attachment,
+        size=document.size,
+        sha256=document.sha256,
+        extra={
+            "X-Sceau-SHA256": document.sha256,
+            "X-Sceau-Journal-Index": str(opened.journal_index),
+        },
     )
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    # A document shown inline gets a sandboxed origin: no script may run in its context.
-    response["Content-Security-Policy"] = (
-        "sandbox; default-src 'none'; img-src 'self'; frame-ancestors 'none'"
-    )
-    return response

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from sceau.journal.canonical import canonical_json
-from sceau.journal.verifier import InputError, VerificationError, verify_export
+
+from .errors import InputError, VerificationError
+from .export import verify_export
 
 MANIFEST = "MANIFESTE.sha256"
 MANIFEST_STAMP = "MANIFESTE.tsr"
