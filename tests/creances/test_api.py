@@ -264,3 +264,26 @@ def test_wrong_passphrase_is_a_clear_400_and_nothing_changes(cast, invited):
         .status_code
         == 401
     )
+
+
+def test_an_api_creditor_s_first_access_is_their_consent(cast):
+    """Found (issue #10): the consent gate lived in the pages only, so a creditor working
+    through the API never consented; the first access is now recorded by the service."""
+    from sceau.creances.models import Consent
+    from sceau.journal.models import JournalEntry
+
+    creditor = cast.api(cast.creditor_token)
+    body = {**CLAIM, "office_id": cast.officer.office_id}
+    filed = creditor.post("/api/v1/claims", body, content_type="application/json")
+    assert filed.status_code == 201, filed.content
+    claim_id = filed.json()["id"]
+    assert not Consent.objects.filter(claim_id=claim_id, party="creditor").exists()
+    assert creditor.get(f"/api/v1/claims/{claim_id}").status_code == 200
+    consent = Consent.objects.get(claim_id=claim_id, party="creditor")
+    entry = JournalEntry.objects.get(index=consent.journal_index)
+    assert entry.action == "creances:party:first_access"
+    # The creditor acts as their account (its pk), never as the claim.
+    assert (entry.actor_kind, entry.actor_id) == ("creditor", str(cast.creditor.pk))
+    assert (entry.case_kind, entry.case_id) == ("claim", claim_id)
+    creditor.get(f"/api/v1/claims/{claim_id}")
+    assert Consent.objects.filter(claim_id=claim_id, party="creditor").count() == 1

@@ -11,7 +11,9 @@ from tests.creances.conftest import claim_input
 
 from sceau.core.errors import InvalidInput, PermissionDenied
 from sceau.creances import machine, rules, services
+from sceau.creances.holders import DEBTORS
 from sceau.creances.models import Claim, Proposal
+from sceau.identity.principals import Principal
 from sceau.journal.models import JournalEntry
 
 pytestmark = pytest.mark.django_db
@@ -219,12 +221,11 @@ def test_no_agreement_in_time(cast, invited):
 
 def test_messages_go_through_the_journal(cast, invited):
     claim = invited.claim
-    services.post_message(
-        claim, "debtor", claim.debtor_name, "Je propose 900 €", counter_amount="900.00"
-    )
+    debtor = DEBTORS.principal(claim)
+    services.post_message(debtor, claim, "Je propose 900 €", counter_amount="900.00")
     assert JournalEntry.objects.filter(action="creances:message:posted").count() == 1
     with pytest.raises(InvalidInput):
-        services.post_message(claim, "debtor", claim.debtor_name, "   ")
+        services.post_message(debtor, claim, "   ")
 
 
 def test_fees_are_the_creditors_only(cast):
@@ -252,7 +253,7 @@ def test_refusals_at_the_edges_change_nothing(cast, invited):
     claim.refresh_from_db()
     services.record_outcome(cast.officer, claim, machine.REFUSED_PARTICIPATION, signing_secret())
     with pytest.raises(machine.TransitionRefused):  # closed: no more messages
-        services.post_message(claim, "creditor", claim.creditor_name, "encore ?")
+        services.post_message(Principal.for_user(cast.creditor), claim, "encore ?")
     claim.refresh_from_db()
     closed = unchanged(claim)
     with pytest.raises(machine.TransitionRefused):

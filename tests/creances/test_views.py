@@ -17,6 +17,7 @@ from sceau.creances import machine, services
 from sceau.creances.models import Claim, Consent, Message, Proposal
 from sceau.identity import services as identity
 from sceau.identity.models import User
+from sceau.identity.principals import Principal
 
 pytestmark = pytest.mark.django_db
 
@@ -596,7 +597,7 @@ def test_attachments_are_refused_to_outsiders_and_other_claims(cast, invited):
     sent = services.invite(cast.officer, other, machine._today(), "post")
     elsewhere = debtor(sent.identifier, sent.code)
     assert elsewhere.get(f"/creances/debiteur/pieces-jointes/{message.pk}/").status_code == 404
-    plain = services.post_message(claim, "officer", "Maître Pécé", "Sans pièce")
+    plain = services.post_message(Principal.for_user(cast.officer), claim, "Sans pièce")
     assert officer.get(f"/etude/creances/{claim.pk}/pieces-jointes/{plain.pk}/").status_code == 404
     # An anonymous visitor is sent to the sign-in pages.
     anonymous = Client()

@@ -15,11 +15,21 @@ from sceau.core.errors import Conflict, InvalidInput, NotFound
 from sceau.core.files import file_response
 from sceau.creances import machine, services
 from sceau.creances.models import Claim
-from sceau.identity.auth import AccountBearer, HolderBearer
+from sceau.identity.auth import AccountBearer, HolderBearer, principal_for
 from sceau.identity.models import Office, User
+from sceau.identity.proxy import client_address
 
 router = Router(tags=["Petites créances"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+def _claim(request: HttpRequest, claim_id: int) -> Claim:
+    """The claim an account may reach; a creditor's first access through the API is their
+    consent to electronic exchange, as on the pages (recorded by the service)."""
+    claim = services.get_claim(request.auth, claim_id)
+    if request.auth.role == User.CREDITOR:
+        services.record_first_access(claim, "creditor", client_address(request))
+    return claim
 
 
 class PartyIn(Schema):
@@ -173,7 +183,7 @@ def list_claims(request: HttpRequest):
 
 @router.get("/claims/{claim_id}", auth=AccountBearer(), response={200: ClaimOut, **ERRORS})
 def get_claim(request: HttpRequest, claim_id: int):
-    return claim_out(services.get_claim(request.auth, claim_id), for_creditor=True)
+    return claim_out(_claim(request, claim_id), for_creditor=True)
 
 
 class MandateIn(Schema):
@@ -183,7 +193,7 @@ class MandateIn(Schema):
 
 @router.post("/claims/{claim_id}/mandate", auth=AccountBearer(), response={200: ClaimOut, **ERRORS})
 def mandate(request: HttpRequest, claim_id: int, payload: MandateIn):
-    claim = services.get_claim(request.auth, claim_id)
+    claim = _claim(request, claim_id)
     claim = machine.decide_mandate(request.auth, claim, payload.accept, payload.reason)
     return claim_out(claim, for_creditor=True)
 
@@ -205,7 +215,7 @@ class InvitationOut(Schema):
 )
 def invitation(request: HttpRequest, claim_id: int, payload: InvitationIn):
     """Record the sending; answers the debtor's identifier and code (once) and the deadline."""
-    claim = services.get_claim(request.auth, claim_id)
+    claim = _claim(request, claim_id)
     sent = services.invite(request.auth, claim, payload.sent_on, payload.channel)
     return {
         "identifier": sent.identifier,
@@ -224,7 +234,7 @@ class ProposalIn(Schema):
     "/claims/{claim_id}/proposal", auth=AccountBearer(), response={201: ProposalOut, **ERRORS}
 )
 def proposal(request: HttpRequest, claim_id: int, payload: ProposalIn):
-    claim = services.get_claim(request.auth, claim_id)
+    claim = _claim(request, claim_id)
     p = services.propose(request.auth, claim, payload.amount, payload.instalments)
     return Status(
         201,
@@ -248,7 +258,7 @@ class AnswerIn(Schema):
 )
 def creditor_answer(request: HttpRequest, claim_id: int, payload: AnswerIn):
     """The creditor accepts or refuses the officer's proposal."""
-    claim = services.get_claim(request.auth, claim_id)
+    claim = _claim(request, claim_id)
     if request.auth.role != User.CREDITOR:
         raise NotFound("Seul le créancier répond ici à la proposition.")
     services.answer_proposal(claim, "creditor", payload.accept)
@@ -267,7 +277,7 @@ class OutcomeIn(Schema):
 def outcome(request: HttpRequest, claim_id: int, payload: OutcomeIn):
     """The officer records the end; the record (and, on agreement, the executory title) are
     signed with their certificate: `signing_secret` is its passphrase or PIN (never stored)."""
-    claim = services.get_claim(request.auth, claim_id)
+    claim = _claim(request, claim_id)
     claim = services.record_outcome(request.auth, claim, payload.outcome, payload.signing_secret)
     return claim_out(claim, for_creditor=True)
 
@@ -281,13 +291,13 @@ def _pdf(data, name: str) -> HttpResponse:
 @router.get("/claims/{claim_id}/title", auth=AccountBearer(), response={200: None, **ERRORS})
 def title(request: HttpRequest, claim_id: int):
     """The executory title, signed (PAdES) by the officer."""
-    claim = services.get_claim(request.auth, claim_id)
+    claim = _claim(request, claim_id)
     return _pdf(claim.title_pdf, f"titre-executoire-{claim.reference}.pdf")
 
 
 @router.get("/claims/{claim_id}/record", auth=AccountBearer(), response={200: None, **ERRORS})
 def end_record(request: HttpRequest, claim_id: int):
-    claim = services.get_claim(request.auth, claim_id)
+    claim = _claim(request, claim_id)
     return _pdf(claim.record_pdf, f"proces-verbal-{claim.reference}.pdf")
 
 
@@ -298,10 +308,9 @@ class MessageIn(Schema):
 
 @router.post("/claims/{claim_id}/messages", auth=AccountBearer(), response={201: dict, **ERRORS})
 def message(request: HttpRequest, claim_id: int, payload: MessageIn):
-    claim = services.get_claim(request.auth, claim_id)
-    kind = "officer" if request.auth.is_officer else "creditor"
+    claim = _claim(request, claim_id)
     m = services.post_message(
-        claim, kind, request.auth.full_name, payload.text, counter_amount=payload.counter_amount
+        principal_for(request), claim, payload.text, counter_amount=payload.counter_amount
     )
     return Status(201, {"id": m.pk})
 
@@ -352,7 +361,7 @@ def debtor_title(request: HttpRequest, claim_id: int):
 def debtor_message(request: HttpRequest, claim_id: int, payload: MessageIn):
     claim = services.debtor_claim(request.auth, claim_id)
     m = services.post_message(
-        claim, "debtor", claim.debtor_name, payload.text, counter_amount=payload.counter_amount
+        principal_for(request), claim, payload.text, counter_amount=payload.counter_amount
     )
     return Status(201, {"id": m.pk})
 
@@ -360,12 +369,16 @@ def debtor_message(request: HttpRequest, claim_id: int, payload: MessageIn):
 ATTACHMENT_BODY = multipart_body(["file", "text"], file=FILE_PROPERTY, text={"type": "string"})
 
 
-def _attachment(request: HttpRequest, claim: Claim, kind: str, name: str) -> dict:
+def _attachment(request: HttpRequest, claim: Claim) -> dict:
     from sceau.vault.uploads import single_upload
 
     upload = single_upload(request)
     m = services.post_message(
-        claim, kind, name, request.POST.get("text", ""), sealed=upload.sealed, file_name=upload.name
+        principal_for(request),
+        claim,
+        request.POST.get("text", ""),
+        sealed=upload.sealed,
+        file_name=upload.name,
     )
     return {"id": m.pk, "file_name": m.file_name, "sha256": upload.sealed.sha256}
 
@@ -378,9 +391,7 @@ def _attachment(request: HttpRequest, claim: Claim, kind: str, name: str) -> dic
 )
 def attachment(request: HttpRequest, claim_id: int):
     """A message with a file (PDF, PNG, JPEG), encrypted and fingerprinted by the vault."""
-    claim = services.get_claim(request.auth, claim_id)
-    kind = "officer" if request.auth.is_officer else "creditor"
-    return Status(201, _attachment(request, claim, kind, request.auth.full_name))
+    return Status(201, _attachment(request, _claim(request, claim_id)))
 
 
 @router.post(
@@ -391,7 +402,7 @@ def attachment(request: HttpRequest, claim_id: int):
 )
 def debtor_attachment(request: HttpRequest, claim_id: int):
     claim = services.debtor_claim(request.auth, claim_id)
-    return Status(201, _attachment(request, claim, "debtor", claim.debtor_name))
+    return Status(201, _attachment(request, claim))
 
 
 class CodeOut(Schema):
@@ -404,6 +415,6 @@ class CodeOut(Schema):
 )
 def reissue_code(request: HttpRequest, claim_id: int):
     """A new code for the debtor (the previous one stops working); shown only here."""
-    claim = services.get_claim(request.auth, claim_id)
+    claim = _claim(request, claim_id)
     issued = services.reissue_debtor_code(request.auth, claim)
     return Status(201, {"identifier": issued.identifier, "code": issued.code})

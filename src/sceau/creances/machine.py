@@ -26,8 +26,10 @@ from django.utils import timezone
 from sceau.core.dates import add_months, paris_date, procedural_deadline
 from sceau.core.errors import Conflict, InvalidInput, PermissionDenied
 from sceau.creances import rules
+from sceau.creances.events import CreancesEvent
 from sceau.creances.models import Claim, Proposal
 from sceau.identity.models import Office, User
+from sceau.journal.cases import CaseRef
 from sceau.journal.models import JournalEntry
 from sceau.journal.services import Actor, record
 
@@ -85,18 +87,29 @@ def record_claim(actor: Actor, claim: Claim, action: str, details: dict) -> Jour
         object_kind="claim",
         object_id=claim.pk,
         office_id=claim.office_id,
+        case=CaseRef.claim(claim.pk),
         details=details,
     )
 
 
-def _log(actor: Actor, claim: Claim, action: str, **details) -> int:
-    return record_claim(
-        actor, claim, f"creances:claim:{action}", {"state": claim.state, **details}
-    ).index
+def _log(actor: Actor, claim: Claim, action: CreancesEvent, **details) -> int:
+    return record_claim(actor, claim, action, {"state": claim.state, **details}).index
 
 
 def officer_actor(user: User) -> Actor:
-    return Actor("officer", str(user.pk), user.full_name)
+    return Actor.officer(user)
+
+
+def party_actor(claim: Claim, party: str) -> Actor:
+    """The journal actor of a party: a creditor is their user account (never the claim's pk);
+    a debtor has no account, so the claim stands for them."""
+    if party == "creditor":
+        if claim.creditor_user is not None:
+            return Actor.creditor(claim.creditor_user)
+        return Actor.creditor_without_account(claim.creditor_name)
+    if party == "debtor":
+        return Actor.debtor(claim.pk, claim.debtor_name)
+    raise ValueError(f"a claim's party is the creditor or the debtor, not {party!r}")
 
 
 def money(value: str | Decimal, label: str) -> Decimal:
@@ -194,13 +207,14 @@ def file_claim(filer: User, office: Office, data: ClaimInput, creditor_user: Use
             principal=principal,
             interest=interest,
         )
-        who = (
-            officer_actor(filer)
-            if filer.is_officer
-            else Actor("creditor", str(filer.pk), filer.full_name)
-        )
+        who = officer_actor(filer) if filer.is_officer else Actor.creditor(filer)
         _log(
-            who, claim, "filed", principal=str(principal), interest=str(interest), basis=data.basis
+            who,
+            claim,
+            CreancesEvent.CLAIM_FILED,
+            principal=str(principal),
+            interest=str(interest),
+            basis=data.basis,
         )
     return claim
 
@@ -227,7 +241,9 @@ def decide_mandate(user: User, claim: Claim, accept: bool, reason: str) -> Claim
         _log(
             officer_actor(user),
             claim,
-            "mandate_accepted" if accept else "mandate_declined",
+            CreancesEvent.CLAIM_MANDATE_ACCEPTED
+            if accept
+            else CreancesEvent.CLAIM_MANDATE_DECLINED,
             reason=claim.decision_reason,
         )
     return claim
@@ -263,7 +279,7 @@ def record_invitation(user: User, claim: Claim, sent_on: date, channel: str) -> 
         _log(
             officer_actor(user),
             claim,
-            "invited",
+            CreancesEvent.CLAIM_INVITED,
             sent_on=sent_on.isoformat(),
             channel=channel,
             deadline=claim.answer_deadline.isoformat(),
@@ -288,9 +304,9 @@ def debtor_answer(claim: Claim, accept: bool) -> Claim:
         claim.answered_at = timezone.now()
         claim.save(update_fields=["state", "answered_at"])
         _log(
-            Actor("debtor", str(claim.pk), claim.debtor_name),
+            Actor.debtor(claim.pk, claim.debtor_name),
             claim,
-            "debtor_accepted" if accept else "debtor_refused",
+            CreancesEvent.CLAIM_DEBTOR_ACCEPTED if accept else CreancesEvent.CLAIM_DEBTOR_REFUSED,
         )
     return claim
 
@@ -311,7 +327,7 @@ def apply_silence(today: date | None = None) -> list[int]:
             _log(
                 Actor.system("sceau worker"),
                 claim,
-                "silence_as_refusal",
+                CreancesEvent.CLAIM_SILENCE_AS_REFUSAL,
                 deadline=claim.answer_deadline.isoformat(),
             )
             done.append(pk)
@@ -369,7 +385,7 @@ def propose(user: User, claim: Claim, amount: str | Decimal, instalments: list[d
         _log(
             officer_actor(user),
             claim,
-            "proposed",
+            CreancesEvent.CLAIM_PROPOSED,
             proposal=proposal.pk,
             amount=str(value),
             instalments=len(schedule),
@@ -398,11 +414,12 @@ def answer_proposal(claim: Claim, party: str, accept: bool) -> Proposal:
             claim.state = AGREED
             claim.save(update_fields=["state"])
         proposal.save()
-        name = claim.creditor_name if party == "creditor" else claim.debtor_name
         _log(
-            Actor(party, str(claim.pk), name),
+            party_actor(claim, party),
             claim,
-            "proposal_accepted" if accept else "proposal_refused",
+            CreancesEvent.CLAIM_PROPOSAL_ACCEPTED
+            if accept
+            else CreancesEvent.CLAIM_PROPOSAL_REFUSED,
             proposal=proposal.pk,
         )
     return proposal
@@ -450,7 +467,7 @@ def close(user: User, claim: Claim, outcome: str) -> Claim:
         claim.outcome = outcome
         claim.closed_at = timezone.now()
         claim.save(update_fields=["state", "outcome", "closed_at"])
-        _log(officer_actor(user), claim, "closed", outcome=outcome)
+        _log(officer_actor(user), claim, CreancesEvent.CLAIM_CLOSED, outcome=outcome)
     return claim
 
 

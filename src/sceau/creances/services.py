@@ -13,11 +13,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 
-from sceau.core.errors import Gone, NotFound, SceauError
+from sceau.core.errors import Gone, NotFound, PermissionDenied, SceauError
 from sceau.creances import documents, machine, rules
+from sceau.creances.events import CreancesEvent
 from sceau.creances.models import Claim, Consent, Message, Proposal
 from sceau.identity import services as identity
 from sceau.identity.models import AccessCredential, User
+from sceau.identity.principals import CREDITOR, DEBTOR, OFFICER, Principal
 from sceau.journal.cases import CaseRef
 from sceau.journal.models import JournalEntry
 from sceau.journal.services import Actor, record
@@ -190,7 +192,7 @@ def invite(user: User, claim: Claim, sent_on: date, channel: str) -> Invitation:
         index = machine.record_claim(
             machine.officer_actor(user),
             claim,
-            "creances:invitation:issued",
+            CreancesEvent.INVITATION_ISSUED,
             {
                 "identifier": issued.identifier,
                 "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
@@ -208,15 +210,26 @@ def invite(user: User, claim: Claim, sent_on: date, channel: str) -> Invitation:
 # --- first access as consent ---------------------------------------------------------------
 
 
+def has_consented(claim: Claim, party: str) -> bool:
+    return Consent.objects.filter(claim=claim, party=party).exists()
+
+
+def record_first_access(claim: Claim, party: str, client_ip: str) -> bool:
+    """Record the party's consent if this is their first access, whatever the channel (a page,
+    the API, OpenID Connect); True if it was."""
+    if has_consented(claim, party):
+        return False
+    return record_access(claim, party, client_ip)
+
+
 def record_access(claim: Claim, party: str, client_ip: str) -> bool:
     """A party enters; the first time is their consent to electronic exchange. True if first."""
-    name = claim.creditor_name if party == "creditor" else claim.debtor_name
     with transaction.atomic():
         first = not Consent.objects.filter(claim=claim, party=party).exists()
         entry = machine.record_claim(
-            Actor(party, str(claim.pk), name),
+            machine.party_actor(claim, party),
             claim,
-            "creances:party:first_access" if first else "creances:party:access",
+            CreancesEvent.PARTY_FIRST_ACCESS if first else CreancesEvent.PARTY_ACCESS,
             {"ip": client_ip, "party": party},
         )
         if first:
@@ -266,7 +279,7 @@ def apply_silence(today: date | None = None) -> int:
         claim = Claim.objects.select_related("office").get(pk=pk)
         index = (
             JournalEntry.objects.filter(
-                action="creances:claim:silence_as_refusal", object_id=str(pk)
+                action=CreancesEvent.CLAIM_SILENCE_AS_REFUSAL, object_id=str(pk)
             )
             .values_list("index", flat=True)
             .get()
@@ -336,13 +349,26 @@ def reissue_debtor_code(user: User, claim: Claim) -> identity.IssuedCredential:
         machine.record_claim(
             machine.officer_actor(user),
             claim,
-            "creances:credential:reissued",
+            CreancesEvent.CREDENTIAL_REISSUED,
             {"identifier": issued.identifier},
         )
     return issued
 
 
-def consult_attachment(claim: Claim, message_id: int, party: str, name: str):
+def author_of(principal: Principal, claim: Claim) -> tuple[str, str, Actor]:
+    """(kind, name, journal actor) of whoever acts on the claim: decided here from the
+    authenticated principal, never from strings the caller chose."""
+    if principal.kind == OFFICER and principal.office_id == claim.office_id:
+        return "officer", principal.user.full_name, Actor.officer(principal.user)
+    if principal.kind == CREDITOR:
+        return "creditor", principal.user.full_name, Actor.creditor(principal.user)
+    if principal.kind == DEBTOR and principal.holder is not None:
+        if principal.holder.pk == claim.pk:
+            return "debtor", claim.debtor_name, machine.party_actor(claim, "debtor")
+    raise PermissionDenied("Vous n'êtes pas partie à cette procédure.")
+
+
+def consult_attachment(principal: Principal, claim: Claim, message_id: int):
     """Open the file of one of the claim's messages: journaled, and noticed to the party.
 
     Returns (message, chunks); the chunks are decrypted and re-hashed as they stream.
@@ -355,13 +381,15 @@ def consult_attachment(claim: Claim, message_id: int, party: str, name: str):
         raise NotFound("Cette pièce jointe n'existe pas ou ne vous concerne pas.")
     if message.blob.destroyed:
         raise Gone("Cette pièce jointe a été supprimée : demandez-en une copie à l'étude.")
+    party, _, actor = author_of(principal, claim)
     with transaction.atomic():
         entry = record(
-            Actor(party, str(claim.pk), name),
-            "creances:attachment:consulted",
+            actor,
+            CreancesEvent.ATTACHMENT_CONSULTED,
             object_kind="message",
             object_id=message.pk,
             office_id=claim.office_id,
+            case=CaseRef.claim(claim.pk),
             details={"claim": claim.pk, "sha256": message.blob.sha256},
         )
         if party in ("creditor", "debtor"):
@@ -378,9 +406,8 @@ def consult_attachment(claim: Claim, message_id: int, party: str, name: str):
 
 
 def post_message(
+    principal: Principal,
     claim: Claim,
-    author_kind: str,
-    author_name: str,
     text: str,
     *,
     counter_amount: str | None = None,
@@ -389,6 +416,7 @@ def post_message(
     file_name: str = "",
 ) -> Message:
     """A message (or counter-proposal) through the officer; a file goes through the vault."""
+    author_kind, author_name, actor = author_of(principal, claim)
     from sceau.vault.formats import display_name
     from sceau.vault.services import save_sealed
 
@@ -414,11 +442,12 @@ def post_message(
             file_name=display_name(file_name, sealed.media_type) if sealed else "",
         )
         record(
-            Actor(author_kind, str(claim.pk), author_name),
-            "creances:message:posted",
+            actor,
+            CreancesEvent.MESSAGE_POSTED,
             object_kind="message",
             object_id=message.pk,
             office_id=claim.office_id,
+            case=CaseRef.claim(claim.pk),
             details={
                 "claim": claim.pk,
                 "counter": str(amount) if amount else None,
@@ -479,7 +508,7 @@ def record_outcome(user: User, claim: Claim, outcome: str, signing_secret: str) 
         index = machine.record_claim(
             machine.officer_actor(user),
             claim,
-            "creances:claim:documents_signed",
+            CreancesEvent.CLAIM_DOCUMENTS_SIGNED,
             {
                 "record_sha256": hashlib.sha256(claim.record_pdf).hexdigest(),
                 "title_sha256": hashlib.sha256(claim.title_pdf).hexdigest()

@@ -4,6 +4,7 @@ debtor (/creances/debiteur/, after signing in at /acces/)."""
 from __future__ import annotations
 
 import base64
+import functools
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -29,7 +30,7 @@ from sceau.creances.forms import (
     instalments_from,
 )
 from sceau.identity import services as identity
-from sceau.identity.auth import holder_for_session
+from sceau.identity.auth import holder_for_session, principal_for
 from sceau.identity.proxy import client_address as client_ip
 from sceau.notary import services as notary
 from sceau.notary.models import Notice
@@ -47,16 +48,15 @@ def _form_problem(form) -> InvalidInput:
     return InvalidInput("Formulaire incomplet — " + " ; ".join(problems))
 
 
-def _post_message(request: HttpRequest, claim, author_kind: str, author_name: str) -> str:
+def _post_message(request: HttpRequest, claim) -> str:
     """Record the message form (with its file, sealed on arrival); the confirmation to show."""
     form = MessageForm(request.POST)
     if not form.is_valid():
         raise _form_problem(form)
     upload = single_upload(request) if request.FILES else None
     message = services.post_message(
+        principal_for(request),
         claim,
-        author_kind,
-        author_name,
         form.cleaned_data["text"],
         counter_amount=form.counter(),
         sealed=upload.sealed if upload else None,
@@ -65,9 +65,9 @@ def _post_message(request: HttpRequest, claim, author_kind: str, author_name: st
     return f" Pièce jointe : « {message.file_name} »." if message.blob_id else ""
 
 
-def _attachment(claim, message_id: int, party: str, name: str) -> HttpResponse:
+def _attachment(request: HttpRequest, claim, message_id: int) -> HttpResponse:
     """The file of one of this claim's messages (the caller checked who may see the claim)."""
-    message, chunks = services.consult_attachment(claim, message_id, party, name)
+    message, chunks = services.consult_attachment(principal_for(request), claim, message_id)
     return support.attachment_response(message, chunks)
 
 
@@ -170,11 +170,25 @@ def _creditor_claim(request: HttpRequest, claim_id: int):
     return services.get_claim(request.user, claim_id)
 
 
+def consented(view):
+    """The creditor's claim, once they have consented to electronic exchange (the one gate;
+    until then their claim page asks for it, and the API records it at first access)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, claim_id: int, *args, **kwargs) -> HttpResponse:
+        claim = _creditor_claim(request, claim_id)
+        if not services.has_consented(claim, "creditor"):
+            return redirect("creances:creditor_claim", claim.pk)
+        return view(request, claim, *args, **kwargs)
+
+    return wrapper
+
+
 @support.creditor_required
 @require_GET
 def creditor_claim(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = _creditor_claim(request, claim_id)
-    if not support.has_consented(claim, "creditor"):
+    if not services.has_consented(claim, "creditor"):
         return render(
             request, "creances/consent.html", {"claim": claim, "text": services.CONSENT_TEXT}
         )
@@ -200,7 +214,7 @@ def creditor_claim(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_POST
 def creditor_consent(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = _creditor_claim(request, claim_id)
-    if not support.has_consented(claim, "creditor"):
+    if not services.has_consented(claim, "creditor"):
         services.record_access(claim, "creditor", client_ip(request))
         request.session["creances_seen"] = [
             *request.session.get("creances_seen", []),
@@ -211,10 +225,8 @@ def creditor_consent(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @support.creditor_required
 @require_POST
-def creditor_proposal_answer(request: HttpRequest, claim_id: int) -> HttpResponse:
-    claim = _creditor_claim(request, claim_id)
-    if not support.has_consented(claim, "creditor"):
-        return redirect("creances:creditor_claim", claim.pk)
+@consented
+def creditor_proposal_answer(request: HttpRequest, claim) -> HttpResponse:
     accept = request.POST.get("accept") == "1"
     services.answer_proposal(claim, "creditor", accept)
     messages.success(
@@ -226,30 +238,24 @@ def creditor_proposal_answer(request: HttpRequest, claim_id: int) -> HttpRespons
 
 @support.creditor_required
 @require_POST
-def creditor_message(request: HttpRequest, claim_id: int) -> HttpResponse:
-    claim = _creditor_claim(request, claim_id)
-    if not support.has_consented(claim, "creditor"):
-        return redirect("creances:creditor_claim", claim.pk)
-    attached = _post_message(request, claim, "creditor", request.user.full_name)
+@consented
+def creditor_message(request: HttpRequest, claim) -> HttpResponse:
+    attached = _post_message(request, claim)
     messages.success(request, "Message envoyé au commissaire de justice." + attached)
     return redirect("creances:creditor_claim", claim.pk)
 
 
 @support.creditor_required
 @require_GET
-def creditor_attachment(request: HttpRequest, claim_id: int, message_id: int) -> HttpResponse:
-    claim = _creditor_claim(request, claim_id)
-    if not support.has_consented(claim, "creditor"):
-        return redirect("creances:creditor_claim", claim.pk)
-    return _attachment(claim, message_id, "creditor", request.user.full_name)
+@consented
+def creditor_attachment(request: HttpRequest, claim, message_id: int) -> HttpResponse:
+    return _attachment(request, claim, message_id)
 
 
 @support.creditor_required
 @require_GET
-def creditor_document(request: HttpRequest, claim_id: int, what: str) -> HttpResponse:
-    claim = _creditor_claim(request, claim_id)
-    if not support.has_consented(claim, "creditor"):
-        return redirect("creances:creditor_claim", claim.pk)
+@consented
+def creditor_document(request: HttpRequest, claim, what: str) -> HttpResponse:
     return _document(claim, what)
 
 
@@ -445,7 +451,7 @@ def officer_outcome(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_POST
 def officer_message(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = services.get_claim(request.user, claim_id)
-    attached = _post_message(request, claim, "officer", request.user.full_name)
+    attached = _post_message(request, claim)
     messages.success(request, "Message publié." + attached)
     return redirect("creances:officer_claim", claim.pk)
 
@@ -454,7 +460,7 @@ def officer_message(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_GET
 def officer_attachment(request: HttpRequest, claim_id: int, message_id: int) -> HttpResponse:
     claim = services.get_claim(request.user, claim_id)
-    return _attachment(claim, message_id, "officer", request.user.full_name)
+    return _attachment(request, claim, message_id)
 
 
 @officer_required
@@ -562,7 +568,7 @@ def debtor_proposal_answer(request: HttpRequest, claim) -> HttpResponse:
 @require_POST
 @debtor_view
 def debtor_message(request: HttpRequest, claim) -> HttpResponse:
-    attached = _post_message(request, claim, "debtor", claim.debtor_name)
+    attached = _post_message(request, claim)
     messages.success(request, "Message envoyé au commissaire de justice." + attached)
     return redirect(DEBTOR_HOME)
 
@@ -570,7 +576,7 @@ def debtor_message(request: HttpRequest, claim) -> HttpResponse:
 @require_GET
 @debtor_view
 def debtor_attachment(request: HttpRequest, claim, message_id: int) -> HttpResponse:
-    return _attachment(claim, message_id, "debtor", claim.debtor_name)
+    return _attachment(request, claim, message_id)
 
 
 @require_GET

@@ -21,8 +21,10 @@ from django.shortcuts import redirect
 from sceau.core.errors import Conflict, SceauError
 from sceau.core.files import file_response
 from sceau.creances import machine, services
-from sceau.creances.models import Claim, Consent, Message
+from sceau.creances.events import CreancesEvent
+from sceau.creances.models import Claim, Message
 from sceau.identity import services as identity
+from sceau.identity.events import IdentityEvent
 from sceau.identity.models import User
 from sceau.journal.models import JournalEntry
 from sceau.journal.services import Actor, record
@@ -69,10 +71,6 @@ def creditor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     return wrapper
 
 
-def has_consented(claim: Claim, party: str) -> bool:
-    return Consent.objects.filter(claim=claim, party=party).exists()
-
-
 def first_debtor_login(claim: Claim) -> bool:
     """True while the debtor's latest sign-in is their first one (it recorded the consent)."""
     last = (
@@ -80,13 +78,13 @@ def first_debtor_login(claim: Claim) -> bool:
             object_kind="claim",
             object_id=str(claim.pk),
             actor_kind="debtor",
-            action__in=("creances:party:first_access", "creances:party:access"),
+            action__in=(CreancesEvent.PARTY_FIRST_ACCESS, CreancesEvent.PARTY_ACCESS),
         )
         .order_by("-index")
         .values_list("action", flat=True)
         .first()
     )
-    return last == "creances:party:first_access"
+    return last == CreancesEvent.PARTY_FIRST_ACCESS
 
 
 # --- the creditor's account ----------------------------------------------------------------
@@ -145,8 +143,8 @@ def _mail_existing_account(email: str) -> None:
     if user is None:
         return
     record(
-        Actor("anonymous"),
-        "identity:creditor:registration_of_existing_address",
+        Actor.anonymous(),
+        IdentityEvent.CREDITOR_REGISTRATION_OF_EXISTING_ADDRESS,
         object_kind="user",
         object_id=user.pk,
     )

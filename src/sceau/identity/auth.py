@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from sceau.identity import holders
 from sceau.identity.models import AccessCredential, User
+from sceau.identity.principals import Principal
 from sceau.identity.services import credential_for_access_token, user_for_api_token
 from sceau.identity.sessions import HOLDER_KEY, mark_started
 
@@ -136,3 +138,23 @@ def uploader_for_request(request: HttpRequest) -> object | None:
 def may_upload(request: HttpRequest) -> bool:
     """The vault's upload gate: only someone who may deposit a file has it sealed."""
     return uploader_for_request(request) is not None
+
+
+def principal_for(request: HttpRequest) -> Principal | None:
+    """Who acts in this request, as services receive it: an API token's or a session's user,
+    or the credential holder of an API or a browser session; None for an anonymous visitor."""
+    auth = getattr(request, "auth", None)
+    if isinstance(auth, User):
+        return Principal.for_user(auth)
+    credential = auth if isinstance(auth, AccessCredential) else None
+    if credential is None:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return Principal.for_user(user)
+        if getattr(request, "session", None) is not None:
+            credential = holder_for_session(request)
+    if credential is None:
+        return None
+    kind = holders.holder_type(credential.holder_kind)
+    holder = kind.get(credential.holder_id)
+    return kind.principal(holder) if holder is not None else None

@@ -43,6 +43,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from sceau.core.errors import Conflict, NotFound, SceauError
+from sceau.identity.events import IdentityEvent
 from sceau.identity.models import OfficerCertificate, User
 from sceau.identity.proxy import CLIENT_CERT, CLIENT_VERIFY, client_address, proxy_header
 from sceau.identity.services import officer_actor, record_login_succeeded
@@ -302,8 +303,8 @@ def journal_refusal(exc: CertificateRefused, client_ip: str) -> bool:
         return False
     user = exc.registered.user if exc.registered is not None else None
     record(
-        Actor("anonymous"),
-        "identity:officer:login_failed",
+        Actor.anonymous(),
+        IdentityEvent.OFFICER_LOGIN_FAILED,
         object_kind="user" if user else "certificate",
         object_id=user.pk if user else fingerprint,
         office_id=user.office_id if user else None,
@@ -396,7 +397,7 @@ def register_certificate(
             )
             record(
                 actor or Actor.system(),
-                "identity:certificate:registered",
+                IdentityEvent.CERTIFICATE_REGISTERED,
                 object_kind="certificate",
                 object_id=row.pk,
                 office_id=user.office_id,
@@ -440,7 +441,7 @@ def revoke_certificate(fingerprint: str, *, actor: Actor | None = None) -> Offic
             row.save(update_fields=["revoked_at"])
             record(
                 actor or Actor.system(),
-                "identity:certificate:revoked",
+                IdentityEvent.CERTIFICATE_REVOKED,
                 object_kind="certificate",
                 object_id=row.pk,
                 office_id=row.user.office_id,
@@ -501,7 +502,7 @@ class CertificateSessionMiddleware:
     def _end(request: HttpRequest, user: User, reason: str, message: str) -> HttpResponse:
         record(
             officer_actor(user),
-            "identity:officer:session_ended",
+            IdentityEvent.OFFICER_SESSION_ENDED,
             object_kind="user",
             object_id=user.pk,
             office_id=user.office_id,

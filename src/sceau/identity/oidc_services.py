@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from sceau.core.errors import Conflict, PermissionDenied
 from sceau.identity import holders
+from sceau.identity.events import IdentityEvent
 from sceau.identity.models import AccessCredential, OidcIdentity, User
 from sceau.identity.oidc import VerifiedIdentity
 from sceau.journal.cases import CaseRef
@@ -164,7 +165,7 @@ def _create_link(
     )
     _journal(
         party,
-        "identity:oidc:linked",
+        IdentityEvent.OIDC_LINKED,
         {"ip": client_ip, "issuer": identity.issuer, "subject": identity.subject},
     )
     return created
@@ -179,7 +180,7 @@ def unlink(party: Party, issuer: str, client_ip: str) -> bool:
         OidcIdentity.objects.filter(pk__in=[lk.pk for lk in links]).delete()
         _journal(
             party,
-            "identity:oidc:unlinked",
+            IdentityEvent.OIDC_UNLINKED,
             {
                 "ip": client_ip,
                 "issuer": issuer,
@@ -242,7 +243,7 @@ def record_login(identity: VerifiedIdentity, party: Party, client_ip: str) -> No
         link.save(update_fields=["last_login_at", "given_name", "family_name"])
         _journal(
             party,
-            "identity:oidc:login_succeeded",
+            IdentityEvent.OIDC_LOGIN_SUCCEEDED,
             {
                 "ip": client_ip,
                 "issuer": identity.issuer,
@@ -258,8 +259,8 @@ def record_login(identity: VerifiedIdentity, party: Party, client_ip: str) -> No
 def record_login_refused(identity: VerifiedIdentity, reason: str, client_ip: str) -> None:
     """A verified identity that lets no one in (unknown, or its links no longer valid)."""
     record(
-        Actor("anonymous"),
-        "identity:oidc:login_refused",
+        Actor.anonymous(),
+        IdentityEvent.OIDC_LOGIN_REFUSED,
         object_kind="oidc_identity",  # the subject may be longer than an object id (64)
         details={
             "ip": client_ip,
@@ -296,8 +297,8 @@ def record_callback_refused(reason: str, intent: str, client_ip: str) -> None:
     if not cache.add(f"sceau:oidc:refused:{client_ip}:{reason[:80]}", 1, timeout=60):
         return
     record(
-        Actor("anonymous"),
-        "identity:oidc:callback_refused",
+        Actor.anonymous(),
+        IdentityEvent.OIDC_CALLBACK_REFUSED,
         object_kind="oidc",
         details={"ip": client_ip, "reason": reason[:80], "intent": intent},
     )
@@ -309,7 +310,7 @@ def record_link_refused(party: Party, reason: str, client_ip: str, issuer: str =
         details["issuer"] = issuer
     _journal(
         party,
-        "identity:oidc:link_refused",
+        IdentityEvent.OIDC_LINK_REFUSED,
         details,
     )
 

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
+from sceau.identity.events import IdentityEvent
+
 # request.META names (WSGI) of what the proxy sets. Prefixes cover every variant a client
 # could try (X-SSL-Client-Serial, X-Forwarded-Host, ...); none of them is ever believed from
 # an untrusted peer.
@@ -90,8 +92,8 @@ def _journal_untrusted_certificate(request: HttpRequest, headers: list[str]) -> 
     from sceau.journal.services import Actor, record
 
     record(
-        Actor("anonymous"),
-        "identity:certificate:untrusted_header",
+        Actor.anonymous(),
+        IdentityEvent.CERTIFICATE_UNTRUSTED_HEADER,
         object_kind="request",
         details={
             "ip": address,

@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from sceau.core.errors import AuthenticationFailed, Conflict, InvalidInput
 from sceau.identity import codes, holders, tokens
+from sceau.identity.events import IdentityEvent
 from sceau.identity.models import AccessCredential, AccessSession, ApiToken, Office, User
+from sceau.identity.principals import Principal
 from sceau.identity.throttle import Throttle
 from sceau.journal.services import Actor, record
 
@@ -24,7 +26,7 @@ CERTIFICATE_HINT = "Commissaires de justice et auditeurs : connectez-vous avec v
 
 
 def officer_actor(user: User) -> Actor:
-    return Actor("officer", str(user.pk), user.full_name)
+    return Actor.officer(user)
 
 
 def _same_reply() -> AuthenticationFailed:
@@ -41,7 +43,7 @@ def create_office(name: str, address: str, departments: str = "") -> Office:
         office = Office.objects.create(name=name, address=address, departments=departments)
         record(
             Actor.system(),
-            "identity:office:created",
+            IdentityEvent.OFFICE_CREATED,
             object_kind="office",
             object_id=office.pk,
             office_id=office.pk,
@@ -64,7 +66,7 @@ def create_officer(
         )
         record(
             Actor.system(),
-            f"identity:{role}:created",
+            IdentityEvent(f"identity:{role}:created"),
             object_kind="user",
             object_id=user.pk,
             office_id=office.pk if office else None,
@@ -81,7 +83,7 @@ def reset_totp(user: User, actor: Actor | None = None) -> str:
         user.save(update_fields=["totp_secret"])
         record(
             actor or Actor.system(),
-            f"identity:{user.role}:totp_reset",
+            IdentityEvent(f"identity:{user.role}:totp_reset"),
             object_kind="user",
             object_id=user.pk,
             office_id=user.office_id,
@@ -91,9 +93,10 @@ def reset_totp(user: User, actor: Actor | None = None) -> str:
 
 def record_login_succeeded(user: User, client_ip: str, **details: str) -> None:
     """Journal an account's sign-in (password+TOTP, or ``method=certificate``)."""
+    # Each role its own actor and tag (creditors were journaled as officers signing in).
     record(
-        officer_actor(user),
-        "identity:officer:login_succeeded",
+        Principal.for_user(user).actor(),
+        IdentityEvent(f"identity:{user.role}:login_succeeded"),
         object_kind="user",
         object_id=user.pk,
         office_id=user.office_id,
@@ -143,8 +146,8 @@ def authenticate_officer(email: str, password: str, otp: str, client_ip: str) ->
     if user and password_ok and not method_ok:
         details["reason"] = "password_login_disabled"  # in the journal only, never in the answer
     record(
-        Actor("anonymous"),
-        "identity:officer:login_failed",
+        Actor.anonymous(),
+        IdentityEvent.OFFICER_LOGIN_FAILED,
         object_kind="user",
         object_id=user.pk if user else "",
         office_id=user.office_id if user else None,
@@ -163,7 +166,7 @@ def issue_api_token(user: User, name: str) -> str:
         token = ApiToken.objects.create(user=user, name=name, prefix=prefix, digest=digest)
         record(
             officer_actor(user),
-            "identity:api_token:added",
+            IdentityEvent.API_TOKEN_ADDED,
             object_kind="api_token",
             object_id=token.pk,
             office_id=user.office_id,
@@ -180,7 +183,7 @@ def revoke_api_token(user: User, token_id: int) -> None:
             token.save(update_fields=["revoked_at"])
             record(
                 officer_actor(user),
-                "identity:api_token:revoked",
+                IdentityEvent.API_TOKEN_REVOKED,
                 object_kind="api_token",
                 object_id=token.pk,
                 office_id=user.office_id,
@@ -274,8 +277,8 @@ def verify_credential(identifier: str, code: str, client_ip: str) -> AccessCrede
         return credential
     throttle.failure(keys)
     record(
-        Actor("anonymous"),
-        "identity:credential:login_failed",
+        Actor.anonymous(),
+        IdentityEvent.CREDENTIAL_LOGIN_FAILED,
         object_kind="credential",
         object_id=credential.pk if credential else "",
         details={"ip": client_ip},
@@ -336,7 +339,7 @@ def set_holder_password(credential: AccessCredential, password: str) -> None:
         credential.save(update_fields=["password_hash"])
         record(
             holder_actor(credential),
-            "identity:credential:password_set",
+            IdentityEvent.CREDENTIAL_PASSWORD_SET,
             object_kind="credential",
             object_id=credential.pk,
         )
@@ -431,8 +434,8 @@ def verify_email(token: str) -> User:
             user.email_verified_at = timezone.now()
             user.save(update_fields=["email_verified_at"])
             record(
-                Actor("creditor", str(user.pk), user.full_name),
-                "identity:creditor:verified",
+                Actor.creditor(user),
+                IdentityEvent.CREDITOR_VERIFIED,
                 object_kind="user",
                 object_id=user.pk,
             )

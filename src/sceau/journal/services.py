@@ -65,6 +65,11 @@ class Actor:
         return cls("creditor", str(user.pk), user.full_name)
 
     @classmethod
+    def creditor_without_account(cls, name: str) -> Actor:
+        """A creditor represented by an officer, who has no account of their own."""
+        return cls("creditor", "", name)
+
+    @classmethod
     def recipient(cls, recipient_id: int, name: str) -> Actor:
         return cls("recipient", str(recipient_id), name)
 

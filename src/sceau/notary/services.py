@@ -17,6 +17,7 @@ from sceau.journal.cases import DOSSIER, CaseRef
 from sceau.journal.services import Actor, record
 from sceau.notary import notices
 from sceau.notary.errors import AuthorityUnavailable, SignatureError, TimestampRefused
+from sceau.notary.events import NotaryEvent
 from sceau.notary.models import Notice, SigningIdentity, TreeHeadStamp
 from sceau.notary.pki import ensure_test_pki
 from sceau.notary.signatures import (
@@ -78,7 +79,7 @@ def create_notice(facts: notices.NoticeFacts, office_id: int) -> Notice:
     )
     record(
         Actor.system("sceau notary"),
-        "notary:notice:created",
+        NotaryEvent.NOTICE_CREATED,
         object_kind="notice",
         object_id=notice.pk,
         office_id=office_id,
@@ -116,7 +117,7 @@ def stamp_notice(notice_id: int) -> bool:
         if updated:
             record(
                 Actor.system("sceau notary"),
-                "notary:notice:stamped",
+                NotaryEvent.NOTICE_STAMPED,
                 object_kind="notice",
                 object_id=notice_id,
                 office_id=notice.office_id,
@@ -247,8 +248,8 @@ def sign_document(user, pdf: bytes, secret: str, *, reason: str, location: str) 
         validation_context=context,
     )
     record(
-        Actor("officer", str(user.pk), user.full_name),
-        "notary:pdf:signed",
+        Actor.officer(user),
+        NotaryEvent.PDF_SIGNED,
         object_kind="pdf",
         object_id=hashlib.sha256(signed).hexdigest()[:16],
         office_id=user.office_id,

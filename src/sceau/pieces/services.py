@@ -34,6 +34,7 @@ from sceau.pieces.errors import (
     NotExtendable,
     ReferenceTaken,
 )
+from sceau.pieces.events import PiecesEvent
 from sceau.pieces.models import Consultation, Document, Dossier, Recipient
 from sceau.vault import services as vault
 from sceau.vault.core import SealedBlob
@@ -50,11 +51,11 @@ HOLDER_KIND = "pieces.recipient"  # the credential holders of this app (holders.
 
 
 def officer(user: User) -> Actor:
-    return Actor("officer", str(user.pk), user.full_name)
+    return Actor.officer(user)
 
 
 def recipient_actor(recipient: Recipient) -> Actor:
-    return Actor("recipient", str(recipient.pk), recipient.name)
+    return Actor.recipient(recipient.pk, recipient.name)
 
 
 # --- scoping: an officer reaches only the objects of their office ---------------------------
@@ -145,7 +146,7 @@ def create_dossier(
             )
             record(
                 officer(user),
-                "pieces:dossier:created",
+                PiecesEvent.DOSSIER_CREATED,
                 object_kind="dossier",
                 object_id=dossier.pk,
                 office_id=dossier.office_id,
@@ -170,7 +171,7 @@ def _add_recipient(user: User, dossier: Dossier, data: RecipientInput) -> Recipi
     )
     record(
         officer(user),
-        "pieces:recipient:added",
+        PiecesEvent.RECIPIENT_ADDED,
         object_kind="recipient",
         object_id=recipient.pk,
         office_id=dossier.office_id,
@@ -197,7 +198,7 @@ def issue_credentials(user: User, recipient: Recipient) -> identity.IssuedCreden
         credential, issued = identity.issue_credential(HOLDER_KIND, recipient.pk)
         record(
             officer(user),
-            "pieces:credential:reissued" if reissue else "pieces:credential:issued",
+            PiecesEvent.CREDENTIAL_REISSUED if reissue else PiecesEvent.CREDENTIAL_ISSUED,
             object_kind="recipient",
             object_id=recipient.pk,
             office_id=recipient.dossier.office_id,
@@ -222,13 +223,13 @@ def recipient_for_credential(credential: AccessCredential) -> Recipient:
 def record_sign_in(recipient: Recipient, client_ip: str) -> None:
     with transaction.atomic():
         first = not JournalEntry.objects.filter(
-            action="pieces:recipient:logged_in",
+            action=PiecesEvent.RECIPIENT_LOGGED_IN,
             object_id=str(recipient.pk),
             dossier_id=recipient.dossier_id,
         ).exists()
         entry = record(
             recipient_actor(recipient),
-            "pieces:recipient:logged_in",
+            PiecesEvent.RECIPIENT_LOGGED_IN,
             object_kind="recipient",
             object_id=recipient.pk,
             office_id=recipient.dossier.office_id,
@@ -291,7 +292,7 @@ def record_signification(user: User, recipient: Recipient, served_on: date) -> l
         short = documents_short_for(recipient)
         record(
             officer(user),
-            "pieces:recipient:served",
+            PiecesEvent.RECIPIENT_SERVED,
             object_kind="recipient",
             object_id=recipient.pk,
             office_id=recipient.dossier.office_id,
@@ -311,7 +312,7 @@ def _set_expiry(user: User, document: Document, new_expiry: datetime, reason: st
     document.save(update_fields=["expires_at"])
     entry = record(
         officer(user),
-        "pieces:document:extended",
+        PiecesEvent.DOCUMENT_EXTENDED,
         object_kind="document",
         object_id=document.pk,
         office_id=document.dossier.office_id,
@@ -456,7 +457,7 @@ def deposit(
             document.recipients.set(chosen)
         entry = record(
             officer(user),
-            "pieces:document:deposited",
+            PiecesEvent.DOCUMENT_DEPOSITED,
             object_kind="document",
             object_id=document.pk,
             office_id=dossier.office_id,
@@ -491,7 +492,7 @@ def _journal_integrity_failure(recipient: Recipient | None, document: Document, 
     with transaction.atomic():
         return record(
             actor,
-            "pieces:document:integrity_failed",
+            PiecesEvent.DOCUMENT_INTEGRITY_FAILED,
             object_kind="document",
             object_id=document.pk,
             office_id=document.dossier.office_id,
@@ -531,7 +532,7 @@ def consult(recipient: Recipient, document_id: int, mode: str) -> OpenedDocument
     with transaction.atomic():
         entry = record(
             recipient_actor(recipient),
-            "pieces:document:consulted",
+            PiecesEvent.DOCUMENT_CONSULTED,
             object_kind="document",
             object_id=document.pk,
             office_id=document.dossier.office_id,
@@ -630,7 +631,7 @@ def purge_expired(as_of: datetime | None = None) -> PurgeReport:
             document.save(update_fields=["purged_at"])
             record(
                 Actor.system("sceau purge"),
-                "pieces:document:purged",
+                PiecesEvent.DOCUMENT_PURGED,
                 object_kind="document",
                 object_id=document.pk,
                 office_id=document.dossier.office_id,

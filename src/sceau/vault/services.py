@@ -15,6 +15,7 @@ from django.utils import timezone
 from sceau.journal.services import Actor, record
 from sceau.vault.blobstores import BlobStore, LocalBlobStore, S3BlobStore
 from sceau.vault.core import SealedBlob, Vault
+from sceau.vault.events import VaultEvent
 from sceau.vault.keyring import FileKeyring, KeySource
 from sceau.vault.models import Blob
 
@@ -129,7 +130,7 @@ def rotate_keys() -> tuple[str, int]:
             count += 1
     record(
         Actor.system("sceau keys rotate"),
-        "vault:key:rotated",
+        VaultEvent.KEY_ROTATED,
         object_kind="key",
         object_id=new_id,
         details={"rewrapped": count},
