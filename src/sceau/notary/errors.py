@@ -67,3 +67,32 @@ class PkiError(NotaryError):
         "Les certificats de la plateforme sont illisibles ou incomplets. Contactez "
         "l'administrateur de la plateforme."
     )
+
+
+class SignerCredentialError(SignatureError):
+    """The signing key cannot be reached: PKCS#12 file, passphrase, card, PIN, labels."""
+
+    code = "signer_credential"
+    message = (
+        "La clé de signature est inaccessible. Vérifiez le certificat, la carte et le code "
+        "PIN, puis réessayez."
+    )
+
+
+class SignerCertificateError(SignatureError):
+    """The signer's certificate cannot be used to sign now (expired, revoked, untrusted)."""
+
+    code = "signer_certificate"
+    message = (
+        "Le certificat de signature ne peut pas être utilisé. Vérifiez sa validité auprès de "
+        "votre prestataire de certification."
+    )
+
+
+class PdfDocumentError(SignatureError):
+    """The PDF cannot be read, or holds no signature to verify."""
+
+    code = "pdf_unreadable"
+    message = (
+        "Le document PDF est illisible ou endommagé. Vérifiez le fichier et déposez-le à nouveau."
+    )

@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from asn1crypto import core as asn1
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -42,7 +41,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from . import qc
 from .errors import PkiError
+from .qc import has_qc_statements
 
 __all__ = [
     "DOCUMENT_SIGNING_OID",
@@ -62,12 +63,8 @@ TEST_ORGANIZATION = "Sceau (TEST)"
 OFFICE_ORGANIZATION = "Étude Démo (TEST)"
 OFFICER_UNIT = "Certificat de TEST — NON QUALIFIÉ"
 
-QC_STATEMENTS_OID = x509.ObjectIdentifier("1.3.6.1.5.5.7.1.3")
+QC_STATEMENTS_OID = x509.ObjectIdentifier(qc.QC_STATEMENTS_OID)
 DOCUMENT_SIGNING_OID = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")  # id-kp-documentSigning
-_QCS_COMPLIANCE = "0.4.0.1862.1.1"  # ETSI EN 319 412-5 QcCompliance
-_QCS_SSCD = "0.4.0.1862.1.4"  # QcSSCD
-_QCS_TYPE = "0.4.0.1862.1.6"  # QcType
-_QCT_ESIGN = "0.4.0.1862.1.6.1"  # QcType: electronic signature
 
 KEY_SIZE = 3072
 ROOT_LIFETIME = timedelta(days=3652)
@@ -221,15 +218,6 @@ def ensure_test_pki(
         return pki
 
 
-def has_qc_statements(cert: x509.Certificate) -> bool:
-    """Whether ``cert`` carries a QCStatements extension (OID 1.3.6.1.5.5.7.1.3)."""
-    try:
-        cert.extensions.get_extension_for_oid(QC_STATEMENTS_OID)
-    except x509.ExtensionNotFound:
-        return False
-    return True
-
-
 # -- creation ---------------------------------------------------------------------------------
 
 
@@ -307,7 +295,8 @@ def _issue_officer(
     )
     if qualified:
         builder = builder.add_extension(
-            x509.UnrecognizedExtension(QC_STATEMENTS_OID, _qc_statements_der()), critical=False
+            x509.UnrecognizedExtension(QC_STATEMENTS_OID, qc.qualified_statements_der()),
+            critical=False,
         )
     cert = builder.sign(root_key, hashes.SHA256())
     passphrase = secrets.token_urlsafe(24).encode("ascii")
@@ -405,33 +394,6 @@ def _crl_number(crl: x509.CertificateRevocationList) -> int:
         return crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
     except x509.ExtensionNotFound:
         return 0
-
-
-class _QcStatement(asn1.Sequence):
-    _fields = [
-        ("statement_id", asn1.ObjectIdentifier),
-        ("statement_info", asn1.Any, {"optional": True}),
-    ]
-
-
-class _QcStatements(asn1.SequenceOf):
-    _child_spec = _QcStatement
-
-
-class _QcTypes(asn1.SequenceOf):
-    _child_spec = asn1.ObjectIdentifier
-
-
-def _qc_statements_der() -> bytes:
-    """QCStatements: QcCompliance, QcSSCD, QcType esign (ETSI EN 319 412-5)."""
-    qc_type = asn1.Any.load(_QcTypes([_QCT_ESIGN]).dump())
-    return _QcStatements(
-        [
-            {"statement_id": _QCS_COMPLIANCE},
-            {"statement_id": _QCS_SSCD},
-            {"statement_id": _QCS_TYPE, "statement_info": qc_type},
-        ]
-    ).dump()
 
 
 # -- loading ----------------------------------------------------------------------------------
