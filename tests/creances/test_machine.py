@@ -261,3 +261,40 @@ def test_refusals_at_the_edges_change_nothing(cast, invited):
             cast.officer, claim, machine.REFUSED_PARTICIPATION, signing_secret()
         )
     assert closed()
+
+
+def test_silence_and_its_notices_commit_together(invited, monkeypatch):
+    """Found (issue #10): the refusals were committed, then their notices created in later
+    transactions; a crash in between left refused claims without notices."""
+    from sceau.notary.models import Notice
+
+    claim = invited.claim
+    Claim.objects.filter(pk=claim.pk).update(answer_deadline=machine._today() - timedelta(days=1))
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the process died before the notices")
+
+    monkeypatch.setattr(services, "_notify", crash)
+    with pytest.raises(RuntimeError):
+        services.apply_silence()
+    claim.refresh_from_db()
+    assert claim.state == machine.INVITED  # nothing half done: the worker will try again
+    assert not JournalEntry.objects.filter(action="creances:claim:silence_as_refusal").exists()
+    monkeypatch.undo()
+    assert services.apply_silence() == 1
+    entry = JournalEntry.objects.get(action="creances:claim:silence_as_refusal")
+    notices = Notice.objects.filter(case_kind="claim", case_id=claim.pk, kind="event")
+    assert {n.party for n in notices.filter(event_journal_index=entry.index)} == {
+        "creditor",
+        "debtor",
+    }
+
+
+def test_the_answer_s_notices_name_the_entry_the_answer_wrote(invited):
+    """Found (issue #10): debtor_answer found 'its' entry by querying the claim's latest one."""
+    from sceau.notary.models import Notice
+
+    claim = services.debtor_answer(invited.claim, "refuse")
+    entry = JournalEntry.objects.get(action="creances:claim:debtor_refused")
+    noticed = Notice.objects.filter(case_kind="claim", case_id=claim.pk, kind="event")
+    assert [n.event_journal_index for n in noticed] == [entry.index, entry.index]

@@ -303,7 +303,7 @@ def debtor_answer(claim: Claim, accept: bool) -> Claim:
         claim.state = ACCEPTED if accept else REFUSED
         claim.answered_at = timezone.now()
         claim.save(update_fields=["state", "answered_at"])
-        _log(
+        claim.journal_index = _log(
             Actor.debtor(claim.pk, claim.debtor_name),
             claim,
             CreancesEvent.CLAIM_DEBTOR_ACCEPTED if accept else CreancesEvent.CLAIM_DEBTOR_REFUSED,
@@ -311,27 +311,31 @@ def debtor_answer(claim: Claim, accept: bool) -> Claim:
     return claim
 
 
-def apply_silence(today: date | None = None) -> list[int]:
-    """Silence at the deadline is refusal (R125-2): run by ``sceau worker``."""
+def silence_candidates(today: date | None = None) -> list[int]:
+    """Claims whose answer deadline has passed without an answer."""
     today = today or _today()
-    done = []
-    for pk in Claim.objects.filter(state=INVITED, answer_deadline__lt=today).values_list(
-        "pk", flat=True
-    ):
-        with transaction.atomic():
-            claim = Claim.objects.select_for_update().get(pk=pk)
-            if claim.state != INVITED or claim.answer_deadline >= today:
-                continue
-            claim.state = REFUSED
-            claim.save(update_fields=["state"])
-            _log(
-                Actor.system("sceau worker"),
-                claim,
-                CreancesEvent.CLAIM_SILENCE_AS_REFUSAL,
-                deadline=claim.answer_deadline.isoformat(),
-            )
-            done.append(pk)
-    return done
+    return list(
+        Claim.objects.filter(state=INVITED, answer_deadline__lt=today).values_list("pk", flat=True)
+    )
+
+
+def apply_silence_to(pk: int, today: date | None = None) -> Claim | None:
+    """Silence at the deadline is refusal (R125-2), for one claim, in the caller's transaction;
+    None if the claim was answered meanwhile. The entry's index is ``claim.journal_index``."""
+    today = today or _today()
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().select_related("office").get(pk=pk)
+        if claim.state != INVITED or claim.answer_deadline >= today:
+            return None
+        claim.state = REFUSED
+        claim.save(update_fields=["state"])
+        claim.journal_index = _log(
+            Actor.system("sceau worker"),
+            claim,
+            CreancesEvent.CLAIM_SILENCE_AS_REFUSAL,
+            deadline=claim.answer_deadline.isoformat(),
+        )
+    return claim
 
 
 # --- 5. negotiation ------------------------------------------------------------------------
@@ -382,7 +386,7 @@ def propose(user: User, claim: Claim, amount: str | Decimal, instalments: list[d
         schedule = _instalments(value, instalments)
         claim.proposals.filter(status=Proposal.OPEN).update(status=Proposal.SUPERSEDED)
         proposal = Proposal.objects.create(claim=claim, amount=value, instalments=schedule)
-        _log(
+        proposal.journal_index = _log(
             officer_actor(user),
             claim,
             CreancesEvent.CLAIM_PROPOSED,
@@ -414,7 +418,7 @@ def answer_proposal(claim: Claim, party: str, accept: bool) -> Proposal:
             claim.state = AGREED
             claim.save(update_fields=["state"])
         proposal.save()
-        _log(
+        proposal.journal_index = _log(
             party_actor(claim, party),
             claim,
             CreancesEvent.CLAIM_PROPOSAL_ACCEPTED

@@ -250,66 +250,44 @@ def record_access(claim: Claim, party: str, client_ip: str) -> bool:
 
 
 def debtor_answer(claim: Claim, decision: str) -> Claim:
+    """The debtor's answer to the invitation: the change, its journal entry and the notices to
+    both parties in one transaction (the notices name the entry the answer wrote)."""
     if decision not in ("accept", "refuse"):
         raise machine.InvalidInput("decision : « accept » ou « refuse ».")
-    claim = machine.debtor_answer(claim, decision == "accept")
-    index = (
-        JournalEntry.objects.filter(object_kind="claim", object_id=str(claim.pk))
-        .order_by("-index")
-        .values_list("index", flat=True)
-        .first()
-    )
-    for party in ("creditor", "debtor"):
-        _notify(
-            claim,
-            party,
-            "event",
-            index,
-            "le débiteur accepte de participer"
-            if decision == "accept"
-            else "le débiteur refuse de participer",
-        )
+    with transaction.atomic():
+        claim = machine.debtor_answer(claim, decision == "accept")
+        what = "accepte" if decision == "accept" else "refuse"
+        for party in ("creditor", "debtor"):
+            _notify(claim, party, "event", claim.journal_index, f"le débiteur {what} de participer")
     return claim
 
 
 def apply_silence(today: date | None = None) -> int:
-    """Silence at the deadline is refusal, with notices to both sides."""
-    done = machine.apply_silence(today)
-    for pk in done:
-        claim = Claim.objects.select_related("office").get(pk=pk)
-        index = (
-            JournalEntry.objects.filter(
-                action=CreancesEvent.CLAIM_SILENCE_AS_REFUSAL, object_id=str(pk)
-            )
-            .values_list("index", flat=True)
-            .get()
-        )
+    """Silence at the deadline is refusal, with notices to both sides: each claim's refusal
+    and its notices commit together (a crash leaves no refused claim without its notices)."""
+    done = 0
+    for pk in machine.silence_candidates(today):
         with transaction.atomic():
+            claim = machine.apply_silence_to(pk, today)
+            if claim is None:
+                continue
             for party in ("creditor", "debtor"):
                 _notify(
                     claim,
                     party,
                     "event",
-                    index,
+                    claim.journal_index,
                     "silence du débiteur à l'échéance : refus de participer",
                 )
-    return len(done)
-
-
-def _last_index(claim: Claim) -> int:
-    return (
-        JournalEntry.objects.filter(object_kind="claim", object_id=str(claim.pk))
-        .order_by("-index")
-        .values_list("index", flat=True)
-        .first()
-    )
+        done += 1
+    return done
 
 
 def propose(user: User, claim: Claim, amount, instalments: list[dict]) -> Proposal:
     """The officer's proposal, noticed to both parties."""
     with transaction.atomic():
         proposal = machine.propose(user, claim, amount, instalments)
-        index = _last_index(claim)
+        index = proposal.journal_index
         for party in ("creditor", "debtor"):
             _notify(
                 claim,
@@ -326,7 +304,7 @@ def answer_proposal(claim: Claim, party: str, accept: bool) -> Proposal:
     """A party's answer to the proposal, noticed to both parties."""
     with transaction.atomic():
         proposal = machine.answer_proposal(claim, party, accept)
-        index = _last_index(claim)
+        index = proposal.journal_index
         who = "le créancier" if party == "creditor" else "le débiteur"
         for each in ("creditor", "debtor"):
             _notify(
