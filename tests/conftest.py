@@ -10,6 +10,7 @@ import io
 import os
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 import pyotp
 import pytest
@@ -162,3 +163,17 @@ def safe_production_env(tmp_path) -> dict[str, str]:
         "SCEAU_TSA_QUALIFIED": "true",
         "SCEAU_TRUSTED_PROXIES": "10.0.0.5",
     }
+
+
+# The day the procedures' clock is frozen at in tests (a Monday, no public holiday near it):
+# tests state their expected dates from this literal, never from the code's own clock.
+TODAY = date(2026, 3, 2)
+
+
+@pytest.fixture
+def frozen_today():
+    """Freeze Sceau's clock (``sceau.core.clock``) at 10:00 Paris time on ``TODAY``."""
+    from sceau.core import clock
+
+    with clock.frozen(datetime(TODAY.year, TODAY.month, TODAY.day, 9, 0, tzinfo=UTC)):
+        yield TODAY

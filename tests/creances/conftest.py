@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import pytest
 from django.conf import settings
 from django.test import Client
+from tests.conftest import TODAY
 
 from sceau.creances import machine, services
 from sceau.identity import services as identity
@@ -24,6 +25,12 @@ class Cast:
 
     def api(self, token: str | None) -> Client:
         return Client(headers={"Authorization": f"Bearer {token}"} if token else {})
+
+
+@pytest.fixture(autouse=True)
+def _procedure_clock(frozen_today):
+    """Every Petites créances test runs on TODAY (tests/conftest.py)."""
+    return frozen_today
 
 
 @pytest.fixture
@@ -77,5 +84,5 @@ def signing_secret() -> str:
 def invited(cast):
     claim = machine.file_claim(cast.creditor, cast.officer.office, claim_input(), cast.creditor)
     machine.decide_mandate(cast.officer, claim, True, "")
-    sent = services.invite(cast.officer, claim, machine._today(), "post")
+    sent = services.invite(cast.officer, claim, TODAY, "post")
     return sent

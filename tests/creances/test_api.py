@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.test import Client
+from tests.conftest import TODAY
 from tests.creances.conftest import signing_secret
 
-from sceau.creances import machine
 from sceau.notary import services as notary
 from sceau.notary.pki import ensure_test_pki
 
@@ -59,7 +59,7 @@ def test_agreement_path_to_a_signed_title(cast, tmp_path):
         ).json()["state"]
         == "mandated"
     )
-    today = machine._today().isoformat()
+    today = TODAY.isoformat()
     sent = officer.post(
         f"/api/v1/claims/{cid}/invitation",
         {"sent_on": today, "channel": "post"},
@@ -82,8 +82,8 @@ def test_agreement_path_to_a_signed_title(cast, tmp_path):
         content_type="application/json",
     )
     assert again.status_code == 409 and again.json()["error"] == "invalid_transition"
-    due1 = (machine._today() + timedelta(days=20)).isoformat()
-    due2 = (machine._today() + timedelta(days=50)).isoformat()
+    due1 = (TODAY + timedelta(days=20)).isoformat()
+    due2 = (TODAY + timedelta(days=50)).isoformat()
     bad = officer.post(
         f"/api/v1/claims/{cid}/proposal",
         {

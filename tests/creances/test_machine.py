@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from tests.conftest import TODAY
 from tests.creances.conftest import claim_input
 
 from sceau.core.errors import InvalidInput, PermissionDenied
@@ -76,13 +77,13 @@ def test_invitation_sets_the_deadline_and_issues_credentials(cast, invited):
     assert claim.answer_deadline == machine.answer_deadline(claim.invitation_sent_on)
     assert invited.pdf.startswith(b"%PDF") and invited.code
     with pytest.raises(machine.TransitionRefused):
-        services.invite(cast.officer, claim, machine._today(), "post")
+        services.invite(cast.officer, claim, TODAY, "post")
 
 
 def test_email_invitation_never_sends_link_and_code_together(cast):
     claim = machine.file_claim(cast.creditor, cast.officer.office, claim_input(), cast.creditor)
     machine.decide_mandate(cast.officer, claim, True, "")
-    sent = services.invite(cast.officer, claim, machine._today(), "email")
+    sent = services.invite(cast.officer, claim, TODAY, "email")
     assert len(mail.outbox) == 2
     for message in mail.outbox:
         has_link = "/acces/" in message.body
@@ -117,7 +118,7 @@ def test_debtor_accepts_then_second_acceptance_is_refused(invited):
 
 def test_answer_after_the_deadline_is_refused(invited):
     claim = invited.claim
-    Claim.objects.filter(pk=claim.pk).update(answer_deadline=machine._today() - timedelta(days=1))
+    Claim.objects.filter(pk=claim.pk).update(answer_deadline=TODAY - timedelta(days=1))
     claim.refresh_from_db()
     same = unchanged(claim)
     with pytest.raises(machine.TransitionRefused, match="silence vaut refus"):
@@ -140,8 +141,8 @@ def test_silence_at_the_deadline_is_refusal_with_notices(invited):
 
 def test_proposal_rules(cast, invited):
     claim = services.debtor_answer(invited.claim, "accept")
-    soon = (machine._today() + timedelta(days=30)).isoformat()
-    later = (machine._today() + timedelta(days=60)).isoformat()
+    soon = (TODAY + timedelta(days=30)).isoformat()
+    later = (TODAY + timedelta(days=60)).isoformat()
     same = unchanged(claim)
     with pytest.raises(machine.TransitionRefused, match="totalisent"):
         machine.propose(
@@ -175,7 +176,7 @@ def test_proposal_rules(cast, invited):
 
 def test_agreement_needs_both_parties_and_one_answer_each(cast, invited):
     claim = services.debtor_answer(invited.claim, "accept")
-    due = (machine._today() + timedelta(days=30)).isoformat()
+    due = (TODAY + timedelta(days=30)).isoformat()
     machine.propose(cast.officer, claim, "1000.00", [{"due": due, "amount": "1000.00"}])
     machine.answer_proposal(claim, "debtor", True)
     with pytest.raises(machine.TransitionRefused, match="déjà répondu"):
@@ -191,7 +192,7 @@ def test_refused_terms_then_outcome(cast, invited):
     from tests.creances.conftest import signing_secret
 
     claim = services.debtor_answer(invited.claim, "accept")
-    due = (machine._today() + timedelta(days=30)).isoformat()
+    due = (TODAY + timedelta(days=30)).isoformat()
     machine.propose(cast.officer, claim, "1000.00", [{"due": due, "amount": "1000.00"}])
     machine.answer_proposal(claim, "creditor", False)
     claim.refresh_from_db()
@@ -209,7 +210,7 @@ def test_no_agreement_in_time(cast, invited):
 
     claim = services.debtor_answer(invited.claim, "accept")
     assert machine.allowed_outcome(claim) is None
-    Claim.objects.filter(pk=claim.pk).update(answer_deadline=machine._today() - timedelta(days=1))
+    Claim.objects.filter(pk=claim.pk).update(answer_deadline=TODAY - timedelta(days=1))
     claim.refresh_from_db()
     with pytest.raises(machine.TransitionRefused, match="expiré"):
         machine.propose(cast.officer, claim, "1.00", [])
@@ -269,7 +270,7 @@ def test_silence_and_its_notices_commit_together(invited, monkeypatch):
     from sceau.notary.models import Notice
 
     claim = invited.claim
-    Claim.objects.filter(pk=claim.pk).update(answer_deadline=machine._today() - timedelta(days=1))
+    Claim.objects.filter(pk=claim.pk).update(answer_deadline=TODAY - timedelta(days=1))
 
     def crash(*args, **kwargs):
         raise RuntimeError("the process died before the notices")
@@ -298,3 +299,20 @@ def test_the_answer_s_notices_name_the_entry_the_answer_wrote(invited):
     entry = JournalEntry.objects.get(action="creances:claim:debtor_refused")
     noticed = Notice.objects.filter(case_kind="claim", case_id=claim.pk, kind="event")
     assert [n.event_journal_index for n in noticed] == [entry.index, entry.index]
+
+
+@pytest.mark.parametrize("state", machine.STATES)
+def test_the_message_form_is_offered_exactly_when_the_service_takes_a_message(invited, state):
+    """Found (issue #10): a page offered the message form in a state where the service
+    answered 409; both now ask creances.policy."""
+    from sceau.creances import policy
+
+    claim = invited.claim
+    Claim.objects.filter(pk=claim.pk).update(state=state)
+    claim.refresh_from_db()
+    try:
+        services.post_message(DEBTORS.principal(claim), claim, "Bonjour")
+        taken = True
+    except machine.TransitionRefused:
+        taken = False
+    assert policy.can_message(claim) == taken

@@ -10,7 +10,7 @@ from html import unescape
 import pytest
 from django.core import mail
 from django.test import Client
-from tests.conftest import otp_for
+from tests.conftest import TODAY, otp_for
 from tests.creances.conftest import signing_secret
 
 from sceau.creances import machine, services
@@ -281,7 +281,7 @@ def test_agreement_path_through_the_pages(cast):
 
     sent = officer.post(
         f"/etude/creances/{claim.pk}/invitation/",
-        {"sent_on": machine._today().isoformat(), "channel": "post"},
+        {"sent_on": TODAY.isoformat(), "channel": "post"},
     )
     html = page(sent)
     assert sent.status_code == 200 and "data:application/pdf;base64," in html
@@ -301,8 +301,8 @@ def test_agreement_path_through_the_pages(cast):
     late = person.post("/creances/debiteur/reponse/", {"decision": "refuse"})
     assert late.status_code == 409 and "répondre à l'invitation" in page(late)
 
-    due1 = (machine._today() + timedelta(days=20)).isoformat()
-    due2 = (machine._today() + timedelta(days=50)).isoformat()
+    due1 = (TODAY + timedelta(days=20)).isoformat()
+    due2 = (TODAY + timedelta(days=50)).isoformat()
     rows = {
         "e-TOTAL_FORMS": "6",
         "e-INITIAL_FORMS": "0",
@@ -390,7 +390,7 @@ def test_debtor_refuses_and_the_queue_groups_claims(cast, invited):
     queue = page(officer.get("/etude/creances/"))
     deadlines = queue.split('id="g-deadlines"')[1].split('id="g-signature"')[0]
     assert claim.reference not in deadlines  # a month away
-    Claim.objects.filter(pk=claim.pk).update(answer_deadline=machine._today() + timedelta(days=3))
+    Claim.objects.filter(pk=claim.pk).update(answer_deadline=TODAY + timedelta(days=3))
     queue = page(officer.get("/etude/creances/"))
     deadlines = queue.split('id="g-deadlines"')[1].split('id="g-signature"')[0]
     assert claim.reference in deadlines
@@ -594,7 +594,7 @@ def test_attachments_are_refused_to_outsiders_and_other_claims(cast, invited):
         cast.creditor, cast.officer.office, claim_input(debtor_name="Autre"), cast.creditor
     )
     machine.decide_mandate(cast.officer, other, True, "")
-    sent = services.invite(cast.officer, other, machine._today(), "post")
+    sent = services.invite(cast.officer, other, TODAY, "post")
     elsewhere = debtor(sent.identifier, sent.code)
     assert elsewhere.get(f"/creances/debiteur/pieces-jointes/{message.pk}/").status_code == 404
     plain = services.post_message(Principal.for_user(cast.officer), claim, "Sans pièce")

@@ -33,6 +33,7 @@ from tests.identity.conftest import (
     ProviderBrowser,
 )
 
+from sceau.core import clock
 from sceau.creances import machine
 from sceau.creances import services as creances
 from sceau.identity import oidc as oidc_module
@@ -195,7 +196,7 @@ def test_debtor_of_petites_creances_links_then_signs_in(db, oidc):
     creditor, _ = creditor_client("pc-creditor@oidc.test")
     claim = machine.file_claim(creditor, office, claim_input(), creditor)
     machine.decide_mandate(officer, claim, True, "")
-    sent = creances.invite(officer, claim, machine._today(), "post")
+    sent = creances.invite(officer, claim, clock.today(), "post")  # an input: sent today
     client = Client()
     answer = client.post("/acces/", {"identifier": sent.identifier, "code": sent.code})
     assert answer["Location"] == "/creances/debiteur/"

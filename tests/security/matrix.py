@@ -22,6 +22,7 @@ from django.test import Client
 from tests.conftest import deposit, make_pdf
 from tests.creances.conftest import signing_secret
 
+from sceau.core import clock
 from sceau.creances import machine
 from sceau.creances.models import Claim, Message
 from sceau.identity import services as identity
@@ -437,7 +438,7 @@ def build_world() -> World:
         return answer.json()
 
     office("/mandate", {"accept": True})
-    today = machine._today()
+    today = clock.today()
     invitation = office("/invitation", {"sent_on": today.isoformat(), "channel": "post"})
     tokens[DEBTOR] = _holder_token(invitation["identifier"], invitation["code"])
     debtor_api = _bearer(tokens[DEBTOR])

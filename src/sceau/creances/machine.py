@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from sceau.core import clock
 from sceau.core.dates import add_months, paris_date, procedural_deadline
 from sceau.core.errors import Conflict, InvalidInput, PermissionDenied
 from sceau.creances import rules
@@ -68,7 +69,7 @@ def _rules() -> dict:
 
 
 def _today() -> date:
-    return paris_date(timezone.now())
+    return clock.today()
 
 
 def _require(claim: Claim, *states: str, doing: str) -> None:

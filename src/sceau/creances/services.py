@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from sceau.core.errors import Gone, NotFound, PermissionDenied, SceauError
-from sceau.creances import documents, machine, rules
+from sceau.creances import documents, machine, policy, rules
 from sceau.creances.events import CreancesEvent
 from sceau.creances.models import Claim, Consent, Message, Proposal
 from sceau.identity import services as identity
@@ -404,7 +404,7 @@ def post_message(
     with transaction.atomic():
         # The state as stored now, not as the caller last read it.
         claim = Claim.objects.select_for_update().get(pk=claim.pk)
-        if claim.state in (machine.CLOSED, machine.DECLINED, machine.REQUESTED, machine.MANDATED):
+        if not policy.can_message(claim):
             raise machine.TransitionRefused(
                 "Les messages sont ouverts de l'invitation à la fin de la procédure."
             )

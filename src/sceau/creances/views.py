@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sceau.core.errors import InvalidInput, SceauError
 from sceau.core.web import ERROR_BACK, error_back, officer_required
-from sceau.creances import machine, services
+from sceau.creances import machine, policy, services
 from sceau.creances import web_support as support
 from sceau.creances.forms import (
     CreditorClaimForm,
@@ -360,9 +360,7 @@ def officer_claim(request: HttpRequest, claim_id: int) -> HttpResponse:
             "authority": notary.get_timestamper(),
             "base": f"/etude/creances/{claim.pk}",
             "notices_base": "/etude",
-            "may_propose": claim.state == machine.ACCEPTED
-            and claim.answer_deadline is not None
-            and machine._today() <= claim.answer_deadline,
+            "may_propose": policy.may_propose(claim),
         }
     )
     return render(request, "creances/officer_claim.html", context)
@@ -499,7 +497,7 @@ def _debtor_page(
         {
             "first_login": support.first_debtor_login(claim),
             "consent_text": services.CONSENT_TEXT,
-            "may_answer": support.debtor_may_answer(claim),
+            "may_answer": policy.debtor_may_answer(claim),
             "message_form": MessageForm(),
             "notices": support.notice_rows(notary.notices_for_claim(claim.pk, "debtor")),
             "authority": notary.get_timestamper(),

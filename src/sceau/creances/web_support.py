@@ -20,7 +20,7 @@ from django.shortcuts import redirect
 
 from sceau.core.errors import Conflict, SceauError
 from sceau.core.files import file_response
-from sceau.creances import machine, services
+from sceau.creances import machine, policy, services
 from sceau.creances.events import CreancesEvent
 from sceau.creances.models import Claim, Message
 from sceau.identity import services as identity
@@ -198,18 +198,6 @@ def open_proposal(claim: Claim):
     return claim.proposals.filter(status="open").order_by("-pk").first()
 
 
-def can_message(claim: Claim) -> bool:
-    return claim.state not in (machine.CLOSED, machine.DECLINED, machine.REQUESTED)
-
-
-def debtor_may_answer(claim: Claim) -> bool:
-    return (
-        claim.state == machine.INVITED
-        and claim.answer_deadline is not None
-        and machine._today() <= claim.answer_deadline
-    )
-
-
 def notice_rows(notices) -> list[dict]:
     """Notices with what they are about (the detail is in their canonical JSON)."""
     rows = []
@@ -255,7 +243,7 @@ def case_facts(claim: Claim, *, for_creditor: bool) -> dict:
         "open_proposal": open_proposal(claim),
         "claim_messages": claim_messages,
         "has_attachments": any(m["obj"].blob_id for m in claim_messages),
-        "can_message": can_message(claim),
+        "can_message": policy.can_message(claim),
         "outcome_label": OUTCOME_LABELS.get(claim.outcome, ""),
         "channel_label": CHANNEL_LABELS.get(claim.invitation_channel, ""),
     }
