@@ -128,3 +128,24 @@ def test_https_needs_the_trusted_proxy(tmp_path):
         load(env(tmp_path, SCEAU_HTTPS="true"))
     cfg = load(env(tmp_path, SCEAU_HTTPS="true", SCEAU_TRUSTED_PROXIES="127.0.0.2, 10.1.0.0/16"))
     assert [str(n) for n in cfg.trusted_proxies] == ["127.0.0.2/32", "10.1.0.0/16"]
+
+
+def test_every_literal_default_is_stated_once_and_is_what_load_uses(tmp_path):
+    """Issue #10, finding 10: config.py stated every default twice (VARIABLES and load())."""
+    from pathlib import Path
+
+    from sceau.core.config import VARIABLES, load, setting
+
+    cfg = load({"SCEAU_DATA_DIR": str(tmp_path)})
+    literal = {v.name: v.default for v in VARIABLES if not v.computed}
+    assert literal["SCEAU_MAIL_FROM"] == cfg.mail_from
+    assert literal["SCEAU_S3_PREFIX"] == cfg.s3_prefix
+    assert int(literal["SCEAU_SMTP_PORT"]) == cfg.smtp_port
+    assert int(literal["SCEAU_TREE_HEAD_SECONDS"]) == cfg.tree_head_seconds
+    assert int(literal["SCEAU_LOGIN_LOCK_MINUTES"]) * 60 == cfg.login_lock_seconds
+    for name, default in literal.items():
+        assert setting({}, name) == default
+    source = Path(__file__).resolve().parents[2].joinpath("src/sceau/core/config.py").read_text()
+    load_source = source[source.index("def load(") :]
+    for name in literal:  # read through setting/env_int/env_bool, which take VARIABLES' default
+        assert f'env.get("{name}"' not in load_source, f"{name} is read with its own default"

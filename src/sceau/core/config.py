@@ -21,9 +21,24 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Variable:
+    """One setting: its default is stated here once, for ``load`` and the README alike.
+
+    A default in parentheses or with ``<data dir>`` describes a value computed at start-up (a
+    generated key, a path inside the data directory, a built-in authority): ``setting`` then
+    gives "" and ``load`` computes it.
+    """
+
     name: str
     default: str
     meaning: str
+
+    @property
+    def computed(self) -> bool:
+        return (
+            self.default.startswith("(")
+            or self.default.endswith(")")
+            or "<data dir>" in self.default
+        )
 
 
 VARIABLES: tuple[Variable, ...] = (
@@ -123,14 +138,28 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("SCEAU_OIDC_LABEL", "FranceConnect", "Name of the provider on the login pages."),
 )
 
+_BY_NAME = {v.name: v for v in VARIABLES}
+
+
+def setting(env: Mapping[str, str], name: str) -> str:
+    """The variable's value, or its default from ``VARIABLES`` when unset or empty."""
+    raw = env.get(name)
+    if raw is None or raw == "":
+        variable = _BY_NAME[name]
+        return "" if variable.computed else variable.default
+    return raw
+
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
-def env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+def env_bool(env: Mapping[str, str], name: str, default: bool | None = None) -> bool:
+    """A true/false variable (refusing anything else); its default from ``VARIABLES`` unless
+    ``default`` is given (a default computed from another setting)."""
     raw = env.get(name)
     if raw is None:
-        return default
+        return default if default is not None else _BY_NAME[name].default == "true"
     value = raw.strip().lower()
     if value in _TRUE:
         return True
@@ -139,10 +168,11 @@ def env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r}: expected true or false.")
 
 
-def env_int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+def env_int(env: Mapping[str, str], name: str, lo: int, hi: int) -> int:
+    """A whole number from ``lo`` to ``hi``; its default from ``VARIABLES``."""
     raw = env.get(name)
     if raw is None or raw.strip() == "":
-        return default
+        return int(_BY_NAME[name].default)
     try:
         value = int(raw)
     except ValueError:
@@ -271,15 +301,15 @@ def load(env: Mapping[str, str] | None = None) -> Config:
     (see ``deploy_problems``) is refused too, all of them listed at once.
     """
     env = os.environ if env is None else env
-    data_dir = Path(env.get("SCEAU_DATA_DIR") or "./var").expanduser().resolve()
-    production = env_bool(env, "SCEAU_PRODUCTION", False)
-    debug = env_bool(env, "SCEAU_DEBUG", False)
+    data_dir = Path(setting(env, "SCEAU_DATA_DIR")).expanduser().resolve()
+    production = env_bool(env, "SCEAU_PRODUCTION")
+    debug = env_bool(env, "SCEAU_DEBUG")
     try:
         ensure_private_dir(data_dir)
     except OSError as exc:
         raise ConfigError(f"SCEAU_DATA_DIR={data_dir}: cannot create it ({exc}).") from None
 
-    secret_key = env.get("SCEAU_SECRET_KEY", "")
+    secret_key = setting(env, "SCEAU_SECRET_KEY")
     if not secret_key and not production:
         secret_key = _generated_secret_key(data_dir)
 
@@ -287,50 +317,46 @@ def load(env: Mapping[str, str] | None = None) -> Config:
     if not database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
         raise ConfigError(f"DATABASE_URL={database_url!r}: expected sqlite:/// or postgresql://.")
 
-    hosts = tuple(
-        h.strip() for h in (env.get("SCEAU_ALLOWED_HOSTS") or "127.0.0.1,localhost").split(",")
-    )
+    hosts = tuple(h.strip() for h in (setting(env, "SCEAU_ALLOWED_HOSTS")).split(","))
     if not all(hosts):
         raise ConfigError("SCEAU_ALLOWED_HOSTS: list host names separated by commas.")
 
-    public_url = (env.get("SCEAU_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
+    public_url = (setting(env, "SCEAU_PUBLIC_URL")).rstrip("/")
     if not public_url.startswith(("http://", "https://")):
         raise ConfigError(f"SCEAU_PUBLIC_URL={public_url!r}: expected an http(s):// address.")
-    https = env_bool(env, "SCEAU_HTTPS", False)
+    https = env_bool(env, "SCEAU_HTTPS")
 
-    cache_url = env.get("SCEAU_CACHE_URL") or "locmem://"
+    cache_url = setting(env, "SCEAU_CACHE_URL")
     if not cache_url.startswith(("locmem://", "redis://", "rediss://")):
         raise ConfigError(f"SCEAU_CACHE_URL={cache_url!r}: expected locmem:// or redis://.")
 
-    blob_store = (env.get("SCEAU_BLOB_STORE") or "local").strip().lower()
+    blob_store = (setting(env, "SCEAU_BLOB_STORE")).strip().lower()
     if blob_store not in {"local", "s3"}:
         raise ConfigError(f"SCEAU_BLOB_STORE={blob_store!r}: expected local or s3.")
-    s3_bucket = env.get("SCEAU_S3_BUCKET", "")
+    s3_bucket = setting(env, "SCEAU_S3_BUCKET")
     if blob_store == "s3" and not s3_bucket:
         raise ConfigError("SCEAU_BLOB_STORE=s3 needs SCEAU_S3_BUCKET.")
 
-    email = (env.get("SCEAU_EMAIL") or "file").strip().lower()
+    email = (setting(env, "SCEAU_EMAIL")).strip().lower()
     if email not in {"file", "smtp"}:
         raise ConfigError(f"SCEAU_EMAIL={email!r}: expected file or smtp.")
 
     keyring_path = Path(env.get("SCEAU_KEYRING") or data_dir / "keys" / "keyring.json")
 
-    tsa_url = env.get("SCEAU_TSA_URL", "").strip()
-    tsa_roots = Path(env["SCEAU_TSA_ROOTS"]) if env.get("SCEAU_TSA_ROOTS") else None
+    tsa_url = setting(env, "SCEAU_TSA_URL").strip()
+    tsa_roots = Path(setting(env, "SCEAU_TSA_ROOTS")) if setting(env, "SCEAU_TSA_ROOTS") else None
     if tsa_url and not tsa_url.startswith(("http://", "https://")):
         raise ConfigError(f"SCEAU_TSA_URL={tsa_url!r}: expected an http(s):// address.")
     if tsa_url and (tsa_roots is None or not tsa_roots.is_file()):
         raise ConfigError("SCEAU_TSA_URL needs SCEAU_TSA_ROOTS, a PEM file of trusted roots.")
 
-    oidc_issuer = env.get("SCEAU_OIDC_ISSUER", "").strip().rstrip("/")
-    oidc_client_id = env.get("SCEAU_OIDC_CLIENT_ID", "").strip()
-    oidc_scopes = tuple(
-        (env.get("SCEAU_OIDC_SCOPES") or "openid given_name family_name birthdate email").split()
-    )
+    oidc_issuer = setting(env, "SCEAU_OIDC_ISSUER").strip().rstrip("/")
+    oidc_client_id = setting(env, "SCEAU_OIDC_CLIENT_ID").strip()
+    oidc_scopes = tuple((setting(env, "SCEAU_OIDC_SCOPES")).split())
     if oidc_issuer:
         if not oidc_issuer.startswith(("http://", "https://")):
             raise ConfigError(f"SCEAU_OIDC_ISSUER={oidc_issuer!r}: expected an http(s):// address.")
-        if not oidc_client_id or not env.get("SCEAU_OIDC_CLIENT_SECRET"):
+        if not oidc_client_id or not setting(env, "SCEAU_OIDC_CLIENT_SECRET"):
             raise ConfigError("SCEAU_OIDC_ISSUER needs SCEAU_OIDC_CLIENT_ID and _CLIENT_SECRET.")
         if "openid" not in oidc_scopes:
             raise ConfigError("SCEAU_OIDC_SCOPES must contain openid.")
@@ -347,41 +373,41 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         cache_url=cache_url,
         blob_store=blob_store,
         s3_bucket=s3_bucket,
-        s3_endpoint_url=env.get("SCEAU_S3_ENDPOINT_URL", ""),
-        s3_region=env.get("SCEAU_S3_REGION") or "eu-west-3",
-        s3_prefix=env.get("SCEAU_S3_PREFIX", "blobs/"),
+        s3_endpoint_url=setting(env, "SCEAU_S3_ENDPOINT_URL"),
+        s3_region=setting(env, "SCEAU_S3_REGION"),
+        s3_prefix=setting(env, "SCEAU_S3_PREFIX"),
         keyring_path=keyring_path,
-        max_upload_bytes=env_int(env, "SCEAU_MAX_UPLOAD_MB", 200, 1, 100_000) * 1_000_000,
-        login_failures_before_lock=env_int(env, "SCEAU_LOGIN_FAILURES_BEFORE_LOCK", 5, 1, 100),
-        login_lock_seconds=env_int(env, "SCEAU_LOGIN_LOCK_MINUTES", 15, 1, 1440) * 60,
-        recipient_session_seconds=env_int(env, "SCEAU_RECIPIENT_SESSION_MINUTES", 15, 1, 120) * 60,
-        worker_interval_seconds=env_int(env, "SCEAU_WORKER_INTERVAL_SECONDS", 60, 1, 86400),
-        journal_retention_months=env_int(env, "SCEAU_JOURNAL_RETENTION_MONTHS", 36, 18, 600),
-        tree_head_seconds=env_int(env, "SCEAU_TREE_HEAD_SECONDS", 60, 1, 3600),
-        witnesses=parse_witnesses(env.get("SCEAU_WITNESSES", "")),
+        max_upload_bytes=env_int(env, "SCEAU_MAX_UPLOAD_MB", 1, 100_000) * 1_000_000,
+        login_failures_before_lock=env_int(env, "SCEAU_LOGIN_FAILURES_BEFORE_LOCK", 1, 100),
+        login_lock_seconds=env_int(env, "SCEAU_LOGIN_LOCK_MINUTES", 1, 1440) * 60,
+        recipient_session_seconds=env_int(env, "SCEAU_RECIPIENT_SESSION_MINUTES", 1, 120) * 60,
+        worker_interval_seconds=env_int(env, "SCEAU_WORKER_INTERVAL_SECONDS", 1, 86400),
+        journal_retention_months=env_int(env, "SCEAU_JOURNAL_RETENTION_MONTHS", 18, 600),
+        tree_head_seconds=env_int(env, "SCEAU_TREE_HEAD_SECONDS", 1, 3600),
+        witnesses=parse_witnesses(setting(env, "SCEAU_WITNESSES")),
         tsa_url=tsa_url,
         tsa_roots=tsa_roots,
-        tsa_username=env.get("SCEAU_TSA_USERNAME", ""),
-        tsa_password=env.get("SCEAU_TSA_PASSWORD", ""),
-        tsa_qualified=env_bool(env, "SCEAU_TSA_QUALIFIED", False),
+        tsa_username=setting(env, "SCEAU_TSA_USERNAME"),
+        tsa_password=setting(env, "SCEAU_TSA_PASSWORD"),
+        tsa_qualified=env_bool(env, "SCEAU_TSA_QUALIFIED"),
         signature_roots=_existing_file(env, "SCEAU_SIGNATURE_ROOTS"),
         pc_rules=_existing_file(env, "SCEAU_PC_RULES"),
         trusted_proxies=_networks(env, "SCEAU_TRUSTED_PROXIES"),
         officer_password_login=env_bool(env, "SCEAU_OFFICER_PASSWORD_LOGIN", not production),
-        officer_idle_seconds=env_int(env, "SCEAU_OFFICER_IDLE_MINUTES", 30, 1, 480) * 60,
-        session_max_seconds=env_int(env, "SCEAU_SESSION_MAX_HOURS", 8, 1, 24) * 3600,
+        officer_idle_seconds=env_int(env, "SCEAU_OFFICER_IDLE_MINUTES", 1, 480) * 60,
+        session_max_seconds=env_int(env, "SCEAU_SESSION_MAX_HOURS", 1, 24) * 3600,
         oidc_issuer=oidc_issuer,
         oidc_client_id=oidc_client_id,
-        oidc_client_secret=env.get("SCEAU_OIDC_CLIENT_SECRET", ""),
+        oidc_client_secret=setting(env, "SCEAU_OIDC_CLIENT_SECRET"),
         oidc_scopes=oidc_scopes,
-        oidc_acr_values=(env.get("SCEAU_OIDC_ACR_VALUES") or "eidas1").strip(),
-        oidc_label=(env.get("SCEAU_OIDC_LABEL") or "FranceConnect").strip(),
+        oidc_acr_values=(setting(env, "SCEAU_OIDC_ACR_VALUES")).strip(),
+        oidc_label=(setting(env, "SCEAU_OIDC_LABEL")).strip(),
         email=email,
-        smtp_host=env.get("SCEAU_SMTP_HOST") or "127.0.0.1",
-        smtp_port=env_int(env, "SCEAU_SMTP_PORT", 587, 1, 65535),
-        smtp_user=env.get("SCEAU_SMTP_USER", ""),
-        smtp_password=env.get("SCEAU_SMTP_PASSWORD", ""),
-        mail_from=env.get("SCEAU_MAIL_FROM") or "Sceau <ne-pas-repondre@sceau.invalid>",
+        smtp_host=setting(env, "SCEAU_SMTP_HOST"),
+        smtp_port=env_int(env, "SCEAU_SMTP_PORT", 1, 65535),
+        smtp_user=setting(env, "SCEAU_SMTP_USER"),
+        smtp_password=setting(env, "SCEAU_SMTP_PASSWORD"),
+        mail_from=setting(env, "SCEAU_MAIL_FROM"),
     )
     if cfg.https and not cfg.trusted_proxies:
         raise ConfigError(
