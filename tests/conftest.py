@@ -6,24 +6,18 @@ who must be refused), and the recipients of a dossier of office 1.
 
 from __future__ import annotations
 
-import io
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-import pyotp
 import pytest
 from django.core.cache import cache
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
+from tests.helpers import PASSWORD, TODAY, chunks, deposit, make_pdf, otp_for  # noqa: F401
 
 from sceau.identity import services as identity
 from sceau.identity.models import User
 from sceau.pieces import services as pieces
-from sceau.vault.services import get_vault
-
-PASSWORD = "correct horse battery staple 42"
 
 
 @pytest.fixture(autouse=True)
@@ -31,27 +25,6 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-def make_pdf(text: str = "Pièce justificative", pages: int = 1) -> bytes:
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
-    for page in range(pages):
-        pdf.drawString(72, 720, f"{text} — page {page + 1}")
-        pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
-
-
-def chunks(data: bytes, size: int = 65536):
-    for i in range(0, len(data), size):
-        yield data[i : i + size]
-
-
-def otp_for(user: User, offset: int = 0) -> str:
-    import time
-
-    return pyotp.TOTP(user.totp_secret).at(time.time() + offset)
 
 
 @dataclass
@@ -70,11 +43,6 @@ class World:
     @property
     def recipient_b(self):
         return self.dossier.recipients.order_by("pk")[1]
-
-
-def deposit(officer: User, dossier, data: bytes, name: str = "piece.pdf", recipient_ids=None):
-    sealed = get_vault().seal(chunks(data))
-    return pieces.deposit(officer, dossier, sealed, name, recipient_ids)
 
 
 @pytest.fixture
@@ -142,32 +110,6 @@ def standard_fonts():
     finally:
         pdfkit.FONT_DIRS = saved
         pdfkit.fonts.cache_clear()
-
-
-def safe_production_env(tmp_path) -> dict[str, str]:
-    """An environment production mode accepts (sceau.core.config.deploy_problems finds nothing);
-    tests change one variable at a time to see it refused."""
-    roots = tmp_path / "roots.pem"
-    roots.write_text("-----BEGIN CERTIFICATE-----\n")
-    return {
-        "SCEAU_PRODUCTION": "true",
-        "SCEAU_SECRET_KEY": "Zq3-xY7_pL0!" * 5,
-        "SCEAU_HTTPS": "true",
-        "SCEAU_PUBLIC_URL": "https://mespieces.example",
-        "SCEAU_ALLOWED_HOSTS": "mespieces.example",
-        "DATABASE_URL": "postgresql://sceau@db.invalid/sceau",
-        "SCEAU_CACHE_URL": "redis://cache.invalid:6379/0",
-        "SCEAU_EMAIL": "smtp",
-        "SCEAU_TSA_URL": "https://tsa.example/tsp",
-        "SCEAU_TSA_ROOTS": str(roots),
-        "SCEAU_TSA_QUALIFIED": "true",
-        "SCEAU_TRUSTED_PROXIES": "10.0.0.5",
-    }
-
-
-# The day the procedures' clock is frozen at in tests (a Monday, no public holiday near it):
-# tests state their expected dates from this literal, never from the code's own clock.
-TODAY = date(2026, 3, 2)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import safe_production_env
+from tests.helpers import safe_production_env
 
 SCEAU = str(Path(sys.executable).with_name("sceau"))
 

@@ -2,7 +2,7 @@
 
 import pytest
 from django.test import Client
-from tests.conftest import deposit, make_pdf
+from tests.helpers import deposit, make_pdf
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
-from tests.conftest import make_pdf
+from tests.helpers import make_pdf
 
 from sceau.pieces.models import Document
 from sceau.vault.services import get_vault

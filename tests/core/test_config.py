@@ -1,5 +1,5 @@
 import pytest
-from tests.conftest import safe_production_env
+from tests.helpers import safe_production_env
 
 from sceau.core.config import ConfigError, load
 

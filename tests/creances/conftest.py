@@ -3,14 +3,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.conf import settings
 from django.test import Client
-from tests.conftest import TODAY
+from tests.helpers import TODAY, claim_input, signing_secret  # noqa: F401 (the fixtures use them)
 
 from sceau.creances import machine, services
 from sceau.identity import services as identity
 from sceau.identity.models import User
-from sceau.notary.pki import ensure_test_pki
 from sceau.notary.services import use_test_certificate
 
 
@@ -29,7 +27,7 @@ class Cast:
 
 @pytest.fixture(autouse=True)
 def _procedure_clock(frozen_today):
-    """Every Petites créances test runs on TODAY (tests/conftest.py)."""
+    """Every Petites créances test runs on TODAY (tests/helpers.py)."""
     return frozen_today
 
 
@@ -57,27 +55,6 @@ def cast(db) -> Cast:
         identity.issue_api_token(outsider, "t"),
         identity.issue_api_token(creditor, "t"),
     )
-
-
-def claim_input(**over) -> machine.ClaimInput:
-    data = dict(
-        creditor_name="Société Créancière",
-        creditor_address="5 rue X\n69001 Lyon",
-        debtor_name="Paul Débiteur",
-        debtor_address="8 rue Y\n69003 Lyon",
-        debtor_postal_code="69003",
-        basis="contractual",
-        description="Facture impayée n° 42 du 1er mars",
-        principal="1200.00",
-        interest="35.50",
-        debtor_email="paul@test.fr",
-    )
-    data.update(over)
-    return machine.ClaimInput(**data)
-
-
-def signing_secret() -> str:
-    return ensure_test_pki(settings.CONFIG.data_dir / "pki").officer_p12_passphrase.decode()
 
 
 @pytest.fixture

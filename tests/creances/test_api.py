@@ -9,8 +9,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.test import Client
-from tests.conftest import TODAY
-from tests.creances.conftest import signing_secret
+from tests.helpers import TODAY, signing_secret
 
 from sceau.notary import services as notary
 from sceau.notary.pki import ensure_test_pki
@@ -205,7 +204,7 @@ def test_parties_send_files_through_the_vault(cast, invited):
     import hashlib
 
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from tests.conftest import make_pdf
+    from tests.helpers import make_pdf
 
     from sceau.creances.models import Message
 

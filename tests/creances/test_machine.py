@@ -7,8 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from tests.conftest import TODAY
-from tests.creances.conftest import claim_input
+from tests.helpers import TODAY, claim_input
 
 from sceau.core.errors import InvalidInput, PermissionDenied
 from sceau.creances import machine, rules, services
@@ -189,7 +188,7 @@ def test_agreement_needs_both_parties_and_one_answer_each(cast, invited):
 
 
 def test_refused_terms_then_outcome(cast, invited):
-    from tests.creances.conftest import signing_secret
+    from tests.helpers import signing_secret
 
     claim = services.debtor_answer(invited.claim, "accept")
     due = (TODAY + timedelta(days=30)).isoformat()
@@ -206,7 +205,7 @@ def test_refused_terms_then_outcome(cast, invited):
 
 
 def test_no_agreement_in_time(cast, invited):
-    from tests.creances.conftest import signing_secret
+    from tests.helpers import signing_secret
 
     claim = services.debtor_answer(invited.claim, "accept")
     assert machine.allowed_outcome(claim) is None
@@ -236,7 +235,7 @@ def test_fees_are_the_creditors_only(cast):
 
 
 def test_refusals_at_the_edges_change_nothing(cast, invited):
-    from tests.creances.conftest import signing_secret
+    from tests.helpers import signing_secret
 
     claim = invited.claim  # invited: no outcome can be recorded yet
     same = unchanged(claim)

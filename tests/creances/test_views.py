@@ -10,8 +10,7 @@ from html import unescape
 import pytest
 from django.core import mail
 from django.test import Client
-from tests.conftest import TODAY, otp_for
-from tests.creances.conftest import signing_secret
+from tests.helpers import TODAY, otp_for, signing_secret
 
 from sceau.creances import machine, services
 from sceau.creances.models import Claim, Consent, Message, Proposal
@@ -505,7 +504,7 @@ def attach(client: Client, url: str, name: str, data: bytes, text: str = "Voir l
 def test_each_role_attaches_a_file_and_the_others_download_the_same_bytes(cast, invited):
     import hashlib
 
-    from tests.conftest import make_pdf
+    from tests.helpers import make_pdf
 
     from sceau.core.files import repr_digest
 
@@ -570,7 +569,7 @@ def test_each_role_attaches_a_file_and_the_others_download_the_same_bytes(cast, 
 
 
 def test_attachments_are_refused_to_outsiders_and_other_claims(cast, invited):
-    from tests.conftest import make_pdf
+    from tests.helpers import make_pdf
 
     from sceau.vault.models import Blob
 
@@ -588,7 +587,7 @@ def test_attachments_are_refused_to_outsiders_and_other_claims(cast, invited):
     assert intruder.status_code == 404
     assert Message.objects.count() == 1 and Blob.objects.count() == 1
     # The debtor of another claim, and a message without a file, give 404 too.
-    from tests.creances.conftest import claim_input
+    from tests.helpers import claim_input
 
     other = machine.file_claim(
         cast.creditor, cast.officer.office, claim_input(debtor_name="Autre"), cast.creditor

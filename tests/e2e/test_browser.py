@@ -8,7 +8,6 @@ bytes that were deposited, and nothing of another dossier.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import secrets
 from datetime import datetime
@@ -16,9 +15,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
-from tests.e2e.conftest import sign_in
+from tests import helpers
+from tests.e2e.helpers import sign_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -27,18 +25,15 @@ TIMEOUT_MS = 15_000
 
 def _pdf(token: str, pages: int = 3) -> bytes:
     """A few pages whose content (hence fingerprint) is unique to this run."""
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
-    pdf.setTitle(f"Pièce e2e {token}")
-    for page in range(1, pages + 1):
-        pdf.setFont("Helvetica-Bold", 16)
-        pdf.drawString(60, 780, f"Relevé de compte — page {page}/{pages}")
-        pdf.setFont("Helvetica", 11)
-        pdf.drawString(60, 750, f"Jeton de test : {token}")
-        pdf.drawString(60, 732, f"Édité le {datetime.now().isoformat(timespec='seconds')}")
-        pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
+    return helpers.make_pdf(
+        "Relevé de compte — page {page}/{pages}",
+        pages,
+        more=(
+            f"Jeton de test : {token}",
+            f"Édité le {datetime.now().isoformat(timespec='seconds')}",
+        ),
+        title=f"Pièce e2e {token}",
+    )
 
 
 def _sha256(data: bytes) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
-from tests.e2e.conftest import sign_in
+from tests.e2e.helpers import sign_in
 
 pytestmark = [pytest.mark.browser]
 

@@ -21,7 +21,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client, RequestFactory
-from tests.conftest import PASSWORD, otp_for
+from tests.helpers import PASSWORD, otp_for
 
 from sceau.core.errors import AuthenticationFailed, Conflict, NotFound
 from sceau.identity import certificates, services, testpki

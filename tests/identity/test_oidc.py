@@ -22,9 +22,8 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import Client
 from django.utils import timezone
-from tests.conftest import PASSWORD, deposit, make_pdf, otp_for
-from tests.creances.conftest import claim_input
-from tests.identity.conftest import (
+from tests.helpers import PASSWORD, claim_input, deposit, make_pdf, otp_for
+from tests.identity.oidc_helpers import (
     CLIENT_ID,
     OTHER_CLIENT_ID,
     OTHER_CLIENT_SECRET,
@@ -355,7 +354,7 @@ def test_pkce_s256_is_sent_and_checked_by_the_provider(world, oidc):
 
 
 def _client_for(provider, client_id=CLIENT_ID, secret=None) -> oidc_module.OidcClient:
-    from tests.identity.conftest import CLIENT_SECRET
+    from tests.identity.oidc_helpers import CLIENT_SECRET
 
     return oidc_module.OidcClient(
         oidc_module.ProviderSettings(

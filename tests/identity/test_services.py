@@ -4,7 +4,7 @@ import pyotp
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
-from tests.conftest import PASSWORD, otp_for
+from tests.helpers import PASSWORD, otp_for
 
 from sceau.core.errors import AuthenticationFailed, InvalidInput, TooManyAttempts
 from sceau.identity import codes, services

@@ -9,7 +9,7 @@ import time
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
-from tests.conftest import PASSWORD, otp_for
+from tests.helpers import PASSWORD, otp_for
 
 from sceau.identity.sessions import SEEN_KEY, STARTED_KEY
 from sceau.pieces import services as pieces

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from cryptography import x509
 from django.test import Client
-from tests.conftest import deposit, make_pdf
+from tests.helpers import deposit, make_pdf
 
 from sceau.identity.services import sign_in_holder
 from sceau.journal.verifier.cli import main as sceau_verify

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from tests.conftest import make_pdf
+from tests.helpers import make_pdf
 
 from sceau.journal import transparency
 from sceau.journal.canonical import canonical_json

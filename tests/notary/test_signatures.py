@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.timestamps import DummyTimeStamper
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
+from tests import helpers
 from tests.notary.pkihelp import (
     QC_COMPLIANCE_ONLY,
     QC_COMPLIANCE_SSCD_ESIGN,
@@ -86,14 +85,13 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 def make_pdf(pages: int = 2) -> bytes:
     """A small uncompressed PDF (so one byte of its text can be changed in place)."""
-    buf = io.BytesIO()
-    pdf = canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=0)
-    for number in range(1, pages + 1):
-        pdf.drawString(72, 760, f"TITRE EXECUTOIRE - page {number}")
-        pdf.drawString(72, 740, "Le commissaire de justice soussigné certifie ce qui suit.")
-        pdf.showPage()
-    pdf.save()
-    return buf.getvalue()
+    return helpers.make_pdf(
+        "TITRE EXECUTOIRE - page {page}",
+        pages,
+        more=("Le commissaire de justice soussigné certifie ce qui suit.",),
+        compress=False,
+        invariant=True,
+    )
 
 
 # --------------------------------------------------------------------------- fixtures

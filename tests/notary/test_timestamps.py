@@ -41,7 +41,7 @@ from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
-from reportlab.pdfgen import canvas
+from tests import helpers
 
 from sceau.notary.errors import AuthorityUnavailable, NotaryError, TimestampRefused
 from sceau.notary.pki import TestPki, ensure_test_pki
@@ -702,11 +702,7 @@ def test_tls_without_client_certificate_is_unavailable(
 
 
 def _pdf() -> bytes:
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer)
-    page.drawString(72, 760, "Avis de TEST — Sceau")
-    page.save()
-    return buffer.getvalue()
+    return helpers.make_pdf("Avis de TEST — Sceau {page}")
 
 
 def _sign(pki: TestPki, timestamper: object) -> bytes:

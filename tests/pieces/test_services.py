@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
-from tests.conftest import deposit, make_pdf
+from tests.helpers import deposit, make_pdf
 
 from sceau.core.dates import add_months_dt, end_of_paris_day, paris_date
 from sceau.core.errors import NotFound

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from tests.conftest import PASSWORD, deposit, make_pdf, otp_for
+from tests.helpers import PASSWORD, deposit, make_pdf, otp_for
 
 from sceau.journal.models import JournalEntry
 from sceau.pieces.models import Document

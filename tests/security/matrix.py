@@ -19,8 +19,7 @@ from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from tests.conftest import deposit, make_pdf
-from tests.creances.conftest import signing_secret
+from tests.helpers import deposit, make_pdf, signing_secret
 
 from sceau.core import clock
 from sceau.creances import machine

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.security.conftest import check_role
+from tests.security.checks import check_role
 from tests.security.matrix import (
     API,
     ROLES,

@@ -13,7 +13,7 @@ import re
 import pytest
 from django.core import mail
 from django.test import Client
-from tests.conftest import otp_for
+from tests.helpers import otp_for
 from tests.security.matrix import build_world
 
 from sceau.journal.models import JournalEntry

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from reportlab.pdfgen import canvas
+from tests import helpers
 
 from sceau.vault.blobstores import LocalBlobStore
 from sceau.vault.core import SealedBlob, Vault
@@ -31,13 +31,7 @@ MARKER = "Signification a Monsieur Dupont, 12 rue des Lilas"
 
 
 def make_pdf(pages: int = 20) -> bytes:
-    buf = io.BytesIO()
-    pdf = canvas.Canvas(buf, pageCompression=0)
-    for i in range(pages):
-        pdf.drawString(72, 720, f"{MARKER} - page {i + 1}")
-        pdf.showPage()
-    pdf.save()
-    return buf.getvalue()
+    return helpers.make_pdf(MARKER, pages, compress=False)
 
 
 def make_png() -> bytes:

@@ -7,20 +7,14 @@ import os
 
 import pytest
 from PIL import Image
-from reportlab.pdfgen import canvas
+from tests import helpers
 
 from sceau.vault.errors import EmptyDocument, UnsupportedFormat
 from sceau.vault.formats import JPEG, PDF, PNG, FormatSniffer, display_name
 
 
 def make_pdf(pages: int = 1) -> bytes:
-    buf = io.BytesIO()
-    pdf = canvas.Canvas(buf)
-    for i in range(pages):
-        pdf.drawString(72, 720, f"Procès-verbal de signification, page {i + 1}")
-        pdf.showPage()
-    pdf.save()
-    return buf.getvalue()
+    return helpers.make_pdf("Procès-verbal de signification, page {page}", pages)
 
 
 def make_image(fmt: str, size: tuple[int, int] = (64, 48)) -> bytes:
