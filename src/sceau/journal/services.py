@@ -95,24 +95,17 @@ def record(
     office_id: int | None = None,
     case: CaseRef | None = None,
     details: dict[str, Any] | None = None,
-    dossier_id: int | None = None,
 ) -> JournalEntry:
     """Append one entry, inside the caller's transaction (or a new one).
 
     ``action`` is a member of an app's ``EventTag`` enum (``source:subject:action``, e.g.
-    ``PiecesEvent.DOCUMENT_DEPOSITED``); ``case`` is the dossier or claim the entry is about.
-    ``dossier_id`` is the former spelling of ``case=CaseRef.dossier(...)``, kept while callers
-    move to ``case``.
+    ``PiecesEvent.DOCUMENT_DEPOSITED``); ``case`` is the dossier or claim the entry is about
+    (a dossier also fills the ``dossier_id`` column, as entries did before the case reference).
     """
     if not TAG.match(str(action)):
         raise ValueError(f"journal action {action!r} must look like source:subject:action")
     action = str(action)
-    if dossier_id is not None:
-        if case is not None:
-            raise ValueError("give case= or dossier_id=, not both")
-        case = CaseRef.dossier(dossier_id)
-    if case is not None and case.kind == DOSSIER:
-        dossier_id = case.id
+    dossier_id = case.id if case is not None and case.kind == DOSSIER else None
     details = details or {}
     leaked = FORBIDDEN_DETAIL_KEYS.intersection(details)
     if leaked:

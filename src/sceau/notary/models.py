@@ -6,6 +6,8 @@ import json
 
 from django.db import models
 
+from sceau.journal.cases import CaseRef
+
 
 class Notice(models.Model):
     """A notice of provision, consultation or first access, with its PDF and RFC 3161 token.
@@ -57,6 +59,13 @@ class Notice(models.Model):
     @property
     def pending(self) -> bool:
         return self.token is None
+
+    @property
+    def case_ref(self) -> CaseRef | None:
+        """The case noticed (a notice made before the case columns: its dossier, if any)."""
+        if self.case_kind:
+            return CaseRef(self.case_kind, self.case_id)
+        return CaseRef.dossier(self.dossier_id) if self.dossier_id is not None else None
 
     @property
     def recipient_name(self) -> str:

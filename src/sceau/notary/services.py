@@ -121,7 +121,7 @@ def stamp_notice(notice_id: int) -> bool:
                 object_kind="notice",
                 object_id=notice_id,
                 office_id=notice.office_id,
-                dossier_id=notice.dossier_id,
+                case=notice.case_ref,
                 details={
                     "gen_time": stamp.gen_time.isoformat(),
                     "serial": str(stamp.serial),

@@ -15,6 +15,7 @@ from sceau.core.dates import (
 )
 from sceau.core.errors import InvalidInput
 from sceau.identity.models import User
+from sceau.journal.cases import CaseRef
 from sceau.journal.services import record
 from sceau.pieces.errors import (
     ExpiryTooEarly,
@@ -81,7 +82,7 @@ def record_signification(user: User, recipient: Recipient, served_on: date) -> l
             object_kind="recipient",
             object_id=recipient.pk,
             office_id=recipient.dossier.office_id,
-            dossier_id=recipient.dossier_id,
+            case=CaseRef.dossier(recipient.dossier_id),
             details={
                 "served_on": served_on.isoformat(),
                 "previous": previous.isoformat() if previous else None,
@@ -101,7 +102,7 @@ def _set_expiry(user: User, document: Document, new_expiry: datetime, reason: st
         object_kind="document",
         object_id=document.pk,
         office_id=document.dossier.office_id,
-        dossier_id=document.dossier_id,
+        case=CaseRef.dossier(document.dossier_id),
         details={
             "from": old.isoformat(),
             "to": new_expiry.isoformat(),

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, QuerySet
 
 from sceau.core.errors import NotFound
+from sceau.journal.cases import CaseRef
 from sceau.journal.models import JournalEntry
 from sceau.journal.services import Actor, record
 from sceau.pieces.errors import (
@@ -45,7 +46,7 @@ def _journal_integrity_failure(recipient: Recipient | None, document: Document, 
             object_kind="document",
             object_id=document.pk,
             office_id=document.dossier.office_id,
-            dossier_id=document.dossier_id,
+            case=CaseRef.dossier(document.dossier_id),
             details={"sha256": document.sha256, "detail": detail[:200]},
         )
 
@@ -85,7 +86,7 @@ def consult(recipient: Recipient, document_id: int, mode: str) -> OpenedDocument
             object_kind="document",
             object_id=document.pk,
             office_id=document.dossier.office_id,
-            dossier_id=document.dossier_id,
+            case=CaseRef.dossier(document.dossier_id),
             details={"sha256": document.sha256, "mode": mode},
         )
         previous = Consultation.objects.filter(document=document, recipient=recipient).count()

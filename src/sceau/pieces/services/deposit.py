@@ -11,6 +11,7 @@ from sceau.core.dates import (
 )
 from sceau.core.errors import InvalidInput
 from sceau.identity.models import User
+from sceau.journal.cases import CaseRef
 from sceau.journal.models import JournalEntry
 from sceau.journal.services import record
 from sceau.pieces.events import PiecesEvent
@@ -99,7 +100,7 @@ def deposit(
             object_kind="document",
             object_id=document.pk,
             office_id=dossier.office_id,
-            dossier_id=dossier.pk,
+            case=CaseRef.dossier(dossier.pk),
             details={
                 "sha256": sealed.sha256,
                 "size": sealed.size,

@@ -10,6 +10,7 @@ from django.db import transaction
 from sceau.core.errors import InvalidInput, NotFound
 from sceau.identity import services as identity
 from sceau.identity.models import AccessCredential, User
+from sceau.journal.cases import CaseRef
 from sceau.journal.models import JournalEntry
 from sceau.journal.services import record
 from sceau.pieces.errors import (
@@ -76,7 +77,7 @@ def create_dossier(
                 object_kind="dossier",
                 object_id=dossier.pk,
                 office_id=dossier.office_id,
-                dossier_id=dossier.pk,
+                case=CaseRef.dossier(dossier.pk),
                 details={"reference": reference},
             )
             for r in recipients:
@@ -101,7 +102,7 @@ def _add_recipient(user: User, dossier: Dossier, data: RecipientInput) -> Recipi
         object_kind="recipient",
         object_id=recipient.pk,
         office_id=dossier.office_id,
-        dossier_id=dossier.pk,
+        case=CaseRef.dossier(dossier.pk),
         details={"name": recipient.name},
     )
     return recipient
@@ -128,7 +129,7 @@ def issue_credentials(user: User, recipient: Recipient) -> identity.IssuedCreden
             object_kind="recipient",
             object_id=recipient.pk,
             office_id=recipient.dossier.office_id,
-            dossier_id=recipient.dossier_id,
+            case=CaseRef.dossier(recipient.dossier_id),
             details={"identifier": credential.identifier},
         )
     return issued
@@ -159,7 +160,7 @@ def record_sign_in(recipient: Recipient, client_ip: str) -> None:
             object_kind="recipient",
             object_id=recipient.pk,
             office_id=recipient.dossier.office_id,
-            dossier_id=recipient.dossier_id,
+            case=CaseRef.dossier(recipient.dossier_id),
             details={"ip": client_ip, "first_access": first},
         )
         if first:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from sceau.core.dates import (
     procedural_deadline,
 )
+from sceau.journal.cases import CaseRef
 from sceau.journal.services import Actor, record
 from sceau.pieces.events import PiecesEvent
 from sceau.pieces.models import Document, Recipient
@@ -65,7 +66,7 @@ def purge_expired(as_of: datetime | None = None) -> PurgeReport:
                 object_kind="document",
                 object_id=document.pk,
                 office_id=document.dossier.office_id,
-                dossier_id=document.dossier_id,
+                case=CaseRef.dossier(document.dossier_id),
                 details={
                     "sha256": document.sha256,
                     "deposited_at": document.deposited_at.isoformat(),
