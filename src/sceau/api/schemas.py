@@ -40,7 +40,7 @@ class RecipientOut(Schema):
     opposition_deadline: date | None
 
 
-class DocumentOut(Schema):
+class AccessDocumentOut(Schema):
     id: int
     name: str
     media_type: str
@@ -49,6 +49,9 @@ class DocumentOut(Schema):
     deposited_at: datetime
     expires_at: datetime
     available: bool
+
+
+class DocumentOut(AccessDocumentOut):
     purged_at: datetime | None
     recipients: list[int] | Literal["all"]
     journal_index: int | None = None
@@ -134,17 +137,6 @@ class AccessDossierOut(Schema):
     served_on: date | None
     opposition_deadline: date | None
     opposition_information: str
-
-
-class AccessDocumentOut(Schema):
-    id: int
-    name: str
-    media_type: str
-    size: int
-    sha256: str
-    deposited_at: datetime
-    expires_at: datetime
-    available: bool
 
 
 class PasswordIn(Schema):

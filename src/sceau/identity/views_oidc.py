@@ -24,7 +24,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sceau.core.errors import PermissionDenied, SceauError
-from sceau.core.web import render_error
+from sceau.core.web import error_back, render_error
 from sceau.identity import oidc_services as services
 from sceau.identity.auth import HOLDER_SESSION_KEY, holder_for_session, start_holder_session
 from sceau.identity.models import AccessCredential
@@ -125,29 +125,25 @@ def _same_party(marker: dict[str, Any] | None, party: services.Party | None) -> 
 
 
 @require_POST
+@error_back("/")
 def oidc_link(request: HttpRequest) -> HttpResponse:
     """The "Rattacher mon identité ..." button of a party signed in (code or account)."""
     _client()  # 404 when not configured
     party = current_party(request)
     if party is None:
         return redirect("access_login")
-    try:
-        services.require_party_may_link(party)
-    except SceauError as exc:
-        return render_error(request, exc, back="/")
+    services.require_party_may_link(party)
     return _start(request, "link", _party_marker(party))
 
 
 @require_POST
+@error_back("/")
 def oidc_unlink(request: HttpRequest) -> HttpResponse:
     client = _client()
     party = current_party(request)
     if party is None:
         return redirect("access_login")
-    try:
-        services.require_party_may_link(party)
-    except SceauError as exc:
-        return render_error(request, exc, back="/")
+    services.require_party_may_link(party)
     label = client.provider.label
     if services.unlink(party, client.provider.issuer, client_ip(request)):
         messages.success(

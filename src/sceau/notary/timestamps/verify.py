@@ -8,6 +8,7 @@ import hmac
 import secrets
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from asn1crypto import cms, core, tsp
 from asn1crypto import x509 as asn1_x509
@@ -63,31 +64,11 @@ def verify_token(
     )
 
 
-def _verify(
-    token: bytes,
-    content_info: cms.ContentInfo,
-    *,
-    hash_algorithm: str,
-    imprint: bytes,
-    roots: Sequence[x509.Certificate],
-    nonce: int | None,
-    untrusted: Sequence[x509.Certificate],
-    qualified: bool,
-    policy: str | None,
-) -> Timestamp:
-    """Check everything about ``token`` (parsed: ``content_info``); return it or raise."""
+def _verify(token: bytes, content_info: cms.ContentInfo, **checks: Any) -> Timestamp:
+    """Check everything about ``token`` (parsed: ``content_info``; ``checks``: the keyword
+    arguments of :func:`_verify_unguarded`); return it or raise."""
     with _malformed_is_refused():
-        return _verify_unguarded(
-            token,
-            content_info,
-            hash_algorithm=hash_algorithm,
-            imprint=imprint,
-            roots=roots,
-            nonce=nonce,
-            untrusted=untrusted,
-            qualified=qualified,
-            policy=policy,
-        )
+        return _verify_unguarded(token, content_info, **checks)
 
 
 @contextlib.contextmanager
