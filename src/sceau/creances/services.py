@@ -18,6 +18,7 @@ from sceau.creances import documents, machine, policy, rules
 from sceau.creances.events import CreancesEvent
 from sceau.creances.models import Claim, Consent, Message, Proposal
 from sceau.identity import services as identity
+from sceau.identity.access import access_url
 from sceau.identity.models import AccessCredential, User
 from sceau.identity.principals import CREDITOR, DEBTOR, OFFICER, Principal
 from sceau.journal.cases import CaseRef
@@ -154,7 +155,7 @@ def _send_invitation_emails(claim: Claim, issued: identity.IssuedCredential) -> 
     and the officer is told to retry.
     """
     try:
-        link = f"{settings.CONFIG.public_url}/acces/"
+        link = access_url(settings.CONFIG.public_url)
         # Never the code and the link in the same message.
         send_mail(
             f"Petites créances — invitation {claim.reference}",

@@ -21,6 +21,7 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from sceau.core import pdf as pdfkit
 from sceau.core.dates import PARIS, format_french_date
 from sceau.core.pdf import FONT_DIRS
+from sceau.identity.access import access_url as identity_access_url
 from sceau.identity.codes import format_code, normalize_identifier
 
 __all__ = [
@@ -60,8 +61,8 @@ class AccessMention:
 
 
 def access_url(m: AccessMention) -> str:
-    """The address printed for the debtor: the public URL followed by ``/acces/``."""
-    return m.public_url.rstrip("/") + "/acces/"
+    """The address printed for the recipient (identity's one access address)."""
+    return identity_access_url(m.public_url)
 
 
 def _issued_label(issued_at: datetime) -> str:

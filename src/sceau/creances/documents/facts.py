@@ -11,6 +11,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
 
 from sceau.core.dates import PARIS, format_french_date
+from sceau.identity.access import access_url as identity_access_url
 
 from .texts import BASIS_LABELS, NBSP
 
@@ -106,8 +107,8 @@ def _one_line(address: str) -> str:
 
 
 def access_url(f: ClaimFacts) -> str:
-    """The address where the debtor answers online: the platform's address followed by /acces/."""
-    return f.public_url.rstrip("/") + "/acces/"
+    """The address where the debtor answers online (identity's one access address)."""
+    return identity_access_url(f.public_url)
 
 
 def _check_schedule(amount: Decimal, instalments: Sequence[Instalment]) -> None:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from sceau.identity.access import access_url
 from sceau.pieces import demo
 
 
@@ -52,7 +53,7 @@ class Command(BaseCommand):
             w(f"    mot de passe : {c['password']}")
             w(f"    secret TOTP : {c['totp_secret']}")
             w(f"    jeton API : {c['api_token']}")
-        w(f"  Espace destinataire : {data['url']}/acces/")
+        w(f"  Espace destinataire : {access_url(data['url'])}")
         for d in data["dossiers"]:
             for r in d["recipients"]:
                 w(
