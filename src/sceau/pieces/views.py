@@ -17,7 +17,7 @@ from sceau.identity.auth import holder_for_session
 from sceau.notary import services as notary
 from sceau.notary.models import Notice
 from sceau.notary.views_support import notice_file
-from sceau.pieces import services
+from sceau.pieces import policy, services
 from sceau.pieces.forms import (
     DossierForm,
     ExtensionForm,
@@ -87,7 +87,7 @@ def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
         documents.append(
             {
                 "obj": d,
-                "available": d.is_available(now),
+                "available": policy.may_extend(d, now),
                 "consultations": services.consultation_summary(d),
                 "audience": "Tous les destinataires"
                 if d.visible_to_all
@@ -234,7 +234,7 @@ def access_dossier(request: HttpRequest) -> HttpResponse:
         return redirect("access_login")
     now = timezone.now()
     documents = [
-        {"obj": d, "available": d.is_available(now)}
+        {"obj": d, "available": policy.may_consult(d, now)}
         for d in services.visible_documents(recipient).filter(purged_at=None)
     ]
     return render(

@@ -17,6 +17,7 @@ from sceau.core.errors import InvalidInput
 from sceau.identity.models import User
 from sceau.journal.cases import CaseRef
 from sceau.journal.services import record
+from sceau.pieces import policy
 from sceau.pieces.errors import (
     ExpiryTooEarly,
     NotExtendable,
@@ -122,7 +123,7 @@ def extend_document(user: User, document: Document, until: date) -> Document:
         document = (
             Document.objects.select_for_update().select_related("dossier").get(pk=document.pk)
         )
-        if not document.is_available(now):
+        if not policy.may_extend(document, now):
             raise NotExtendable(
                 "Ce document a expiré : il ne peut plus être prolongé. "
                 "Déposez-le à nouveau si nécessaire."

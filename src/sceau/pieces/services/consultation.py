@@ -14,6 +14,7 @@ from sceau.core.errors import NotFound
 from sceau.journal.cases import CaseRef
 from sceau.journal.models import JournalEntry
 from sceau.journal.services import Actor, record
+from sceau.pieces import policy
 from sceau.pieces.errors import (
     DocumentUnavailable,
 )
@@ -68,7 +69,7 @@ def consult(recipient: Recipient, document_id: int, mode: str) -> OpenedDocument
     ).first()
     if document is None:
         raise NotFound("Ce document n'existe pas ou ne vous est pas destiné.")
-    if not document.is_available():
+    if not policy.may_consult(document):
         raise DocumentUnavailable(
             f"Ce document n'est plus disponible depuis le {_fr_date(document.expires_at)} : "
             "sa durée de mise à disposition a pris fin. Contactez l'étude si besoin."
