@@ -25,39 +25,47 @@ from django.utils import timezone
 
 from sceau.core import clock
 from sceau.core.dates import add_months, paris_date, procedural_deadline
-from sceau.core.errors import Conflict, InvalidInput, PermissionDenied
-from sceau.creances import rules
+from sceau.core.errors import InvalidInput, PermissionDenied
+from sceau.creances import procedure, rules
 from sceau.creances.events import CreancesEvent
 from sceau.creances.models import Claim, Proposal
+from sceau.creances.procedure import (  # the states, also read as machine.X by callers
+    ACCEPTED,
+    AGREED,
+    CLOSED,
+    DECLINED,
+    INVITED,
+    MANDATED,
+    REFUSED,
+    REQUESTED,
+    STATE_LABELS,
+    STATES,
+    TransitionRefused,
+)
 from sceau.identity.models import Office, User
 from sceau.journal.cases import CaseRef
 from sceau.journal.models import JournalEntry
 from sceau.journal.services import Actor, record
 
-REQUESTED, DECLINED, MANDATED, INVITED = "requested", "declined", "mandated", "invited"
-ACCEPTED, REFUSED, AGREED, CLOSED = "accepted", "refused", "agreed", "closed"
-STATES = (REQUESTED, DECLINED, MANDATED, INVITED, ACCEPTED, REFUSED, AGREED, CLOSED)
+__all__ = [
+    "ACCEPTED",
+    "AGREED",
+    "CLOSED",
+    "DECLINED",
+    "INVITED",
+    "MANDATED",
+    "REFUSED",
+    "REQUESTED",
+    "STATES",
+    "STATE_LABELS",
+    "TransitionRefused",
+]
 
 REFUSED_PARTICIPATION = "refused_participation"
 NO_AGREEMENT_IN_TIME = "no_agreement_in_time"
 TERMS_REFUSED = "terms_refused"
 AGREEMENT = "agreement"
 OUTCOMES = (REFUSED_PARTICIPATION, NO_AGREEMENT_IN_TIME, TERMS_REFUSED, AGREEMENT)
-
-STATE_LABELS = {
-    REQUESTED: "demande transmise à l'étude",
-    DECLINED: "mandat refusé par l'étude",
-    MANDATED: "mandat accepté, invitation à envoyer",
-    INVITED: "invitation envoyée, en attente de la réponse du débiteur",
-    ACCEPTED: "le débiteur accepte de participer : négociation",
-    REFUSED: "le débiteur refuse de participer (ou n'a pas répondu à temps)",
-    AGREED: "accord des parties, titre exécutoire à délivrer",
-    CLOSED: "procédure terminée",
-}
-
-
-class TransitionRefused(Conflict):
-    code = "invalid_transition"
 
 
 class Ineligible(InvalidInput):
@@ -72,12 +80,9 @@ def _today() -> date:
     return clock.today()
 
 
-def _require(claim: Claim, *states: str, doing: str) -> None:
-    if claim.state not in states:
-        raise TransitionRefused(
-            f"Impossible de {doing} : la procédure en est à l'étape « "
-            f"{STATE_LABELS[claim.state]} »."
-        )
+def _next(claim: Claim, event: str, *, doing: str) -> str:
+    """Where ``event`` leads the claim, by the procedure's table (refused otherwise)."""
+    return procedure.transition(claim.state, event, doing=doing)
 
 
 def record_claim(actor: Actor, claim: Claim, action: str, details: dict) -> JournalEntry:
@@ -232,10 +237,14 @@ def decide_mandate(user: User, claim: Claim, accept: bool, reason: str) -> Claim
     _officer_of(user, claim)
     with transaction.atomic():
         claim = Claim.objects.select_for_update().get(pk=claim.pk)
-        _require(claim, REQUESTED, doing="statuer sur le mandat")
+        target = _next(
+            claim,
+            procedure.ACCEPT_MANDATE if accept else procedure.DECLINE_MANDATE,
+            doing="statuer sur le mandat",
+        )
         if not accept and not (reason or "").strip():
             raise InvalidInput("Indiquez au créancier la raison du refus du mandat.")
-        claim.state = MANDATED if accept else DECLINED
+        claim.state = target
         claim.officer = user if accept else None
         claim.decision_reason = (reason or "").strip()
         claim.save(update_fields=["state", "officer", "decision_reason"])
@@ -265,12 +274,12 @@ def record_invitation(user: User, claim: Claim, sent_on: date, channel: str) -> 
         raise InvalidInput("Canal d'envoi : « post » (lettre recommandée) ou « email ».")
     with transaction.atomic():
         claim = Claim.objects.select_for_update().get(pk=claim.pk)
-        _require(claim, MANDATED, doing="enregistrer l'envoi de l'invitation")
+        target = _next(claim, procedure.INVITE, doing="enregistrer l'envoi de l'invitation")
         if sent_on > _today() or sent_on < claim.filed_on:
             raise InvalidInput(
                 "La date d'envoi doit se situer entre le dépôt de la demande et aujourd'hui."
             )
-        claim.state = INVITED
+        claim.state = target
         claim.invitation_sent_on = sent_on
         claim.invitation_channel = channel
         claim.answer_deadline = answer_deadline(sent_on)
@@ -295,13 +304,17 @@ def debtor_answer(claim: Claim, accept: bool) -> Claim:
     """Accept or refuse to take part, before the deadline (R125-2)."""
     with transaction.atomic():
         claim = Claim.objects.select_for_update().get(pk=claim.pk)
-        _require(claim, INVITED, doing="répondre à l'invitation")
+        target = _next(
+            claim,
+            procedure.DEBTOR_ACCEPTS if accept else procedure.DEBTOR_REFUSES,
+            doing="répondre à l'invitation",
+        )
         if _today() > claim.answer_deadline:
             raise TransitionRefused(
                 f"Le délai de réponse a expiré le {claim.answer_deadline:%d/%m/%Y} : le silence "
                 "vaut refus de participer."
             )
-        claim.state = ACCEPTED if accept else REFUSED
+        claim.state = target
         claim.answered_at = timezone.now()
         claim.save(update_fields=["state", "answered_at"])
         claim.journal_index = _log(
@@ -328,7 +341,7 @@ def apply_silence_to(pk: int, today: date | None = None) -> Claim | None:
         claim = Claim.objects.select_for_update().select_related("office").get(pk=pk)
         if claim.state != INVITED or claim.answer_deadline >= today:
             return None
-        claim.state = REFUSED
+        claim.state = procedure.transition(claim.state, procedure.SILENCE, doing="constater")
         claim.save(update_fields=["state"])
         claim.journal_index = _log(
             Actor.system("sceau worker"),
@@ -375,7 +388,7 @@ def propose(user: User, claim: Claim, amount: str | Decimal, instalments: list[d
     value = money(amount, "Montant")
     with transaction.atomic():
         claim = Claim.objects.select_for_update().get(pk=claim.pk)
-        _require(claim, ACCEPTED, doing="proposer un accord")
+        _next(claim, procedure.PROPOSE, doing="proposer un accord")
         if _today() > claim.answer_deadline:
             raise TransitionRefused(
                 "Le délai d'un mois a expiré sans accord : enregistrez la fin de la procédure."
@@ -404,7 +417,7 @@ def answer_proposal(claim: Claim, party: str, accept: bool) -> Proposal:
         raise InvalidInput("party: creditor ou debtor.")
     with transaction.atomic():
         claim = Claim.objects.select_for_update().get(pk=claim.pk)
-        _require(claim, ACCEPTED, doing="répondre à la proposition")
+        _next(claim, procedure.ANSWER_PROPOSAL, doing="répondre à la proposition")
         proposal = claim.proposals.filter(status=Proposal.OPEN).order_by("-pk").first()
         if proposal is None:
             raise TransitionRefused("Aucune proposition n'attend de réponse.")
@@ -416,7 +429,7 @@ def answer_proposal(claim: Claim, party: str, accept: bool) -> Proposal:
             proposal.status = Proposal.REFUSED
         elif proposal.creditor_answer and proposal.debtor_answer:
             proposal.status = Proposal.ACCEPTED
-            claim.state = AGREED
+            claim.state = _next(claim, procedure.AGREEMENT_REACHED, doing="conclure l'accord")
             claim.save(update_fields=["state"])
         proposal.save()
         proposal.journal_index = _log(
@@ -457,7 +470,7 @@ def close(user: User, claim: Claim, outcome: str) -> Claim:
         )
     with transaction.atomic():
         claim = Claim.objects.select_for_update().get(pk=claim.pk)
-        _require(claim, REFUSED, ACCEPTED, AGREED, doing="enregistrer la fin de la procédure")
+        target = _next(claim, procedure.CLOSE, doing="enregistrer la fin de la procédure")
         supported = allowed_outcome(claim)
         if outcome != supported:
             raise TransitionRefused(
@@ -468,7 +481,7 @@ def close(user: User, claim: Claim, outcome: str) -> Claim:
                     else " pour l'instant."
                 )
             )
-        claim.state = CLOSED
+        claim.state = target
         claim.outcome = outcome
         claim.closed_at = timezone.now()
         claim.save(update_fields=["state", "outcome", "closed_at"])
