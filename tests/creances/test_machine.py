@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from tests.helpers import TODAY, claim_input
+from tests.helpers import TODAY, claim_input, make_pdf
 
 from sceau.core.errors import InvalidInput, PermissionDenied
 from sceau.creances import machine, rules, services
@@ -315,3 +315,27 @@ def test_the_message_form_is_offered_exactly_when_the_service_takes_a_message(in
     except machine.TransitionRefused:
         taken = False
     assert policy.can_message(claim) == taken
+
+
+def test_a_damaged_attachment_is_refused_before_sending_and_journaled(invited):
+    """Found (issue #10): pieces.consult checked integrity before sending and journaled
+    failures, creances.consult_attachment did neither; both use the vault's open_checked."""
+    from django.conf import settings as django_settings
+
+    from sceau.vault.errors import IntegrityError
+    from sceau.vault.services import get_vault
+
+    claim = invited.claim
+    debtor = DEBTORS.principal(claim)
+    sealed = get_vault().seal(iter([make_pdf("pièce du débiteur")]))
+    message = services.post_message(debtor, claim, "Ma pièce", sealed=sealed, file_name="p.pdf")
+    root = django_settings.DATA_DIR / "blobs"
+    path = next(p for p in root.rglob(message.blob.name) if ".tmp" not in p.parts)
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    path.write_bytes(bytes(raw))
+    with pytest.raises(IntegrityError):
+        services.consult_attachment(debtor, claim, message.pk)
+    failure = JournalEntry.objects.get(action="creances:attachment:integrity_failed")
+    assert (failure.case_kind, failure.case_id) == ("claim", claim.pk)
+    assert not JournalEntry.objects.filter(action="creances:attachment:consulted").exists()

@@ -8,6 +8,7 @@ from sceau.journal.events import EventTag
 
 class CreancesEvent(EventTag):
     ATTACHMENT_CONSULTED = "creances:attachment:consulted"
+    ATTACHMENT_INTEGRITY_FAILED = "creances:attachment:integrity_failed"
     CLAIM_CLOSED = "creances:claim:closed"
     CLAIM_DEBTOR_ACCEPTED = "creances:claim:debtor_accepted"
     CLAIM_DEBTOR_REFUSED = "creances:claim:debtor_refused"

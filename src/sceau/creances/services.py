@@ -350,9 +350,10 @@ def author_of(principal: Principal, claim: Claim) -> tuple[str, str, Actor]:
 def consult_attachment(principal: Principal, claim: Claim, message_id: int):
     """Open the file of one of the claim's messages: journaled, and noticed to the party.
 
-    Returns (message, chunks); the chunks are decrypted and re-hashed as they stream.
+    Returns (message, chunks): the file is checked before the first byte is sent (whole when
+    small, then re-hashed as it streams); an integrity failure is journaled and refused.
     """
-    from sceau.vault.services import open_blob
+    from sceau.vault.services import open_checked
 
     message = claim.messages.select_related("blob").filter(pk=message_id, blob__isnull=False)
     message = message.first()
@@ -361,6 +362,20 @@ def consult_attachment(principal: Principal, claim: Claim, message_id: int):
     if message.blob.destroyed:
         raise Gone("Cette pièce jointe a été supprimée : demandez-en une copie à l'étude.")
     party, _, actor = author_of(principal, claim)
+
+    def failed(detail: str) -> None:  # journaled like a Mes Pièces document's failure
+        with transaction.atomic():
+            record(
+                actor,
+                CreancesEvent.ATTACHMENT_INTEGRITY_FAILED,
+                object_kind="message",
+                object_id=message.pk,
+                office_id=claim.office_id,
+                case=CaseRef.claim(claim.pk),
+                details={"sha256": message.blob.sha256, "detail": detail[:200]},
+            )
+
+    chunks = open_checked(message.blob, failed)  # refused before the first byte if damaged
     with transaction.atomic():
         entry = record(
             actor,
@@ -381,7 +396,7 @@ def consult_attachment(principal: Principal, claim: Claim, message_id: int):
                 message.file_name,
                 document_sha256=message.blob.sha256,
             )
-    return message, open_blob(message.blob)
+    return message, chunks
 
 
 def post_message(

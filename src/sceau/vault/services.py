@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -15,6 +15,7 @@ from django.utils import timezone
 from sceau.journal.services import Actor, record
 from sceau.vault.blobstores import BlobStore, LocalBlobStore, S3BlobStore
 from sceau.vault.core import SealedBlob, Vault
+from sceau.vault.errors import IntegrityError
 from sceau.vault.events import VaultEvent
 from sceau.vault.keyring import FileKeyring, KeySource
 from sceau.vault.models import Blob
@@ -70,6 +71,34 @@ def open_blob(blob: Blob) -> Iterator[bytes]:
 
 def verify_blob(blob: Blob) -> None:
     get_vault().verify(blob.name, blob.key_id, bytes(blob.wrapped_key), blob.sha256, blob.size)
+
+
+# Up to this size a document is checked whole before its first byte leaves, so a damaged one is
+# refused with a clear error instead of a cut-short download.
+VERIFY_BEFORE_SENDING_MAX = 64 * 1024 * 1024
+
+
+def open_checked(blob: Blob, on_failure: Callable[[str], object]) -> Iterator[bytes]:
+    """Open a blob for a reader, for every app: checked whole first when small, then decrypted
+    and re-hashed as it streams; any integrity failure calls ``on_failure(detail)`` (the caller
+    journals it, with its own tag and case) and raises."""
+    if blob.size <= VERIFY_BEFORE_SENDING_MAX:
+        try:
+            verify_blob(blob)
+        except IntegrityError as exc:
+            on_failure(getattr(exc, "detail", None) or str(exc))
+            raise
+    return _guarded(open_blob(blob), on_failure)
+
+
+def _guarded(chunks: Iterator[bytes], on_failure: Callable[[str], object]) -> Iterator[bytes]:
+    try:
+        yield from chunks
+    except IntegrityError as exc:
+        # Bytes already sent cannot be recalled; the response is cut short and never completes.
+        log.error("integrity failure while streaming: %s", exc)
+        on_failure(getattr(exc, "detail", None) or str(exc))
+        raise
 
 
 def shred(blob: Blob) -> None:

@@ -22,9 +22,8 @@ from sceau.pieces.events import PiecesEvent
 from sceau.pieces.models import Consultation, Document, Dossier, Recipient
 from sceau.pieces.services.availability import _fr_date, visible_documents
 from sceau.pieces.services.deposit import _notify
-from sceau.pieces.services.scope import VERIFY_BEFORE_SENDING_MAX, recipient_actor
+from sceau.pieces.services.scope import recipient_actor
 from sceau.vault import services as vault
-from sceau.vault.errors import IntegrityError
 
 # --- consultation --------------------------------------------------------------------------
 
@@ -52,16 +51,6 @@ def _journal_integrity_failure(recipient: Recipient | None, document: Document, 
         )
 
 
-def _guarded(recipient: Recipient, document: Document, chunks: Iterator[bytes]):
-    try:
-        yield from chunks
-    except IntegrityError as exc:
-        # Bytes already sent cannot be recalled; the response is cut short and never completes.
-        log.error("integrity failure while streaming document %s: %s", document.pk, exc)
-        _journal_integrity_failure(recipient, document, getattr(exc, "detail", str(exc)))
-        raise
-
-
 def consult(recipient: Recipient, document_id: int, mode: str) -> OpenedDocument:
     """Open one document for a recipient: checks rights, availability and integrity, journals."""
     document = (
@@ -74,12 +63,11 @@ def consult(recipient: Recipient, document_id: int, mode: str) -> OpenedDocument
             f"Ce document n'est plus disponible depuis le {_fr_date(document.expires_at)} : "
             "sa durée de mise à disposition a pris fin. Contactez l'étude si besoin."
         )
-    if document.size <= VERIFY_BEFORE_SENDING_MAX:
-        try:  # small documents are checked whole before the first byte leaves
-            vault.verify_blob(document.blob)
-        except IntegrityError as exc:
-            _journal_integrity_failure(recipient, document, getattr(exc, "detail", str(exc)))
-            raise
+
+    def failed(detail: str) -> None:
+        _journal_integrity_failure(recipient, document, detail)
+
+    checked = vault.open_checked(document.blob, failed)  # refused before the first byte if bad
     with transaction.atomic():
         entry = record(
             recipient_actor(recipient),
@@ -100,8 +88,7 @@ def consult(recipient: Recipient, document_id: int, mode: str) -> OpenedDocument
         )
         what = "première consultation" if previous == 0 else f"consultation n° {previous + 1}"
         _notify("consultation", recipient, entry, document, what)
-    chunks = _guarded(recipient, document, vault.open_blob(document.blob))
-    return OpenedDocument(document, entry.index, chunks)
+    return OpenedDocument(document, entry.index, checked)
 
 
 @dataclass(frozen=True)

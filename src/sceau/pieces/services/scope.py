@@ -12,7 +12,8 @@ from sceau.pieces.models import Document, Dossier, Recipient
 AVAILABILITY_MONTHS = 18  # arrete of 24 February 2022, art. 5
 MIN_MONTHS_AFTER_SERVICE = 1  # idem
 MAX_EXTENSION_MONTHS = 18  # an extension reaches at most 18 months from today
-VERIFY_BEFORE_SENDING_MAX = 64 * 1024 * 1024
+from sceau.vault.services import VERIFY_BEFORE_SENDING_MAX  # noqa: E402, F401 (the vault decides)
+
 HOLDER_KIND = "pieces.recipient"  # the credential holders of this app (holders.py registers them)
 
 
