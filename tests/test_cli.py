@@ -51,6 +51,10 @@ def test_bad_input_gets_an_exit_code_and_a_line_on_stderr(demo):
     data_dir, _, db = demo
     done = run(data_dir, "purge", "--as-of", "demain", env_extra=db)
     assert done.returncode == 2 and "AAAA-MM-JJ" in done.stderr
+    # Found (issue #14, finding 9): the last day of the calendar gave a traceback and exit 1.
+    done = run(data_dir, "purge", "--as-of", "9999-12-31", env_extra=db)
+    assert done.returncode == 2 and "AAAA-MM-JJ" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     done = run(data_dir, "serve", "--port", "0", env_extra=db)
     assert done.returncode == 2 and "--port" in done.stderr
     done = run(data_dir, "check", env_extra={**db, "SCEAU_MAX_UPLOAD_MB": "many"})

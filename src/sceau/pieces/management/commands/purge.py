@@ -24,9 +24,10 @@ class Command(BaseCommand):
         if as_of is not None:
             try:
                 cutoff = end_of_paris_day(date.fromisoformat(as_of))
-            except ValueError:
+            except (ValueError, OverflowError):  # not a date, or the last day there is
                 raise CommandError(
-                    f"--as-of {as_of!r}: expected a date AAAA-MM-JJ.", returncode=2
+                    f"--as-of {as_of!r}: expected a date AAAA-MM-JJ before 9999-12-31.",
+                    returncode=2,
                 ) from None
         report = purge_expired(cutoff)
         if report.rehearsal:
